@@ -1,0 +1,94 @@
+"""The engine interface: a problem, a registry, and the boundary extension helper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..plan import Canon, extend_positions
+
+ENGINES: dict[str, Engine] = {}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One canonical computation with its data, in the working dtype.
+
+    ``w`` is already flipped/conjugated as ``canon`` says; ``x`` is the image.
+    """
+
+    x: np.ndarray
+    w: np.ndarray
+    canon: Canon
+    cval: object
+    exact: bool  # integer data: the result must be exact
+
+    @property
+    def ndim(self) -> int:
+        return self.x.ndim
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        return self.canon.out_shape
+
+    def region(self) -> tuple[tuple[int, int], ...]:
+        """Per axis, the (first, stop) positions of the extended image that are read."""
+        span = self.canon.span(self.w.shape)
+        return tuple((p, p + n) for p, n in zip(self.canon.p0, span))
+
+    def inside(self) -> bool:
+        """True when every position read lies inside the image (no extension needed)."""
+        return all(a >= 0 and b <= n for (a, b), n in zip(self.region(), self.x.shape))
+
+
+def extend(x: np.ndarray, region, boundary: str, cval=0) -> np.ndarray:
+    """The image extended by ``boundary`` over ``region`` (per axis (first, stop) positions).
+
+    Inside the image this is a view or a copy of ``x``; outside, numpy.pad's
+    rules (any distance).  Never materialises more than the region.
+    """
+    if all(a >= 0 and b <= n for (a, b), n in zip(region, x.shape)):
+        return x[tuple(slice(a, b) for a, b in region)]
+    if boundary == "constant":
+        out = np.full(tuple(b - a for a, b in region), cval, dtype=x.dtype)
+        src, dst = [], []
+        for (a, b), n in zip(region, x.shape):
+            lo, hi = max(a, 0), min(b, n)
+            if hi <= lo:
+                return out
+            src.append(slice(lo, hi))
+            dst.append(slice(lo - a, hi - a))
+        out[tuple(dst)] = x[tuple(src)]
+        return out
+    out = x
+    for ax, ((a, b), n) in enumerate(zip(region, x.shape)):
+        idx = extend_positions(np.arange(a, b), n, boundary)
+        out = np.take(out, idx, axis=ax)
+    return out
+
+
+class Engine:
+    """Base class: subclasses set ``name``, ``exact`` and implement ``run``."""
+
+    name: str = ""
+    exact: bool = True  # exact for integer data
+    doc: str = ""
+
+    def available(self) -> bool:
+        """True when the packages this engine needs are installed."""
+        return True
+
+    def refuses(self, p: Problem) -> str | None:
+        """None when the engine can compute ``p`` correctly, else the reason it cannot."""
+        if p.exact and not self.exact:
+            return "integer data needs an exact engine"
+        return None
+
+    def run(self, p: Problem) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def register(engine: Engine) -> Engine:
+    ENGINES[engine.name] = engine
+    return engine
