@@ -141,7 +141,8 @@ class Indexed:
             raise IndexRangeError(
                 f"index {index} has {len(index)} entries but the array has {self.ndim} axes"
             )
-        return tuple(_axis_position(i, r, ax) for ax, (i, r) in enumerate(zip(index, self.ranges())))
+        pairs = enumerate(zip(index, self.ranges()))
+        return tuple(_axis_position(i, r, ax) for ax, (i, r) in pairs)
 
     @property
     def at(self) -> _At:

@@ -70,6 +70,10 @@ class Choice:
         return f"{self.method}: {self.reason}"
 
 
+def _finite(p: _engines.Problem) -> bool:
+    return p.exact or bool(np.isfinite(p.x).all() and np.isfinite(p.w).all())
+
+
 def _choose(problem: _engines.Problem, finite: bool) -> Choice:
     taps = problem.w.size
     out = int(np.prod(problem.out_shape, dtype=object))
@@ -119,11 +123,12 @@ def _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention):
 
 def _run(op, x, h, mode, boundary, cval, stride, dilation, method, convention) -> Indexed:
     if not isinstance(method, str) or method not in _methods():
-        raise ArgumentError(f"method={method!r} is not accepted: use one of {', '.join(_methods())}")
+        raise ArgumentError(
+            f"method={method!r} is not accepted: use one of {', '.join(_methods())}"
+        )
     plan, problem = _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention)
     if method == "auto":
-        finite = problem.exact or bool(np.isfinite(problem.x).all() and np.isfinite(problem.w).all())
-        method = _choose(problem, finite).method
+        method = _choose(problem, _finite(problem)).method
     engine = _engines.ENGINES[method]
     if not engine.available():
         raise ArgumentError(f"method={method!r} is not accepted: its package is not installed")
@@ -200,7 +205,7 @@ def convolve(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation=
     >>> int(y.at[-1]), int(y.at[1])
     (1, 4)
     >>> kf.convolve([1, 2, 3], [1, 10, 100], mode="same").values
-    array([ 21, 321, 320])
+    array([ 12, 123, 230])
     """
     kw = dict(mode=mode, boundary=boundary, cval=cval, stride=stride, dilation=dilation,
               method=method)
@@ -266,5 +271,4 @@ def choose_method(x, h, op="conv", mode="full", boundary="constant", cval=0, str
     'non-finite values: an FFT would spread them over the output'
     """
     _, problem = _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention)
-    finite = problem.exact or bool(np.isfinite(problem.x).all() and np.isfinite(problem.w).all())
-    return _choose(problem, finite)
+    return _choose(problem, _finite(problem))

@@ -364,15 +364,16 @@ def _check_choice(name: str, value, choices) -> str:
 
 
 def _norm_mode(mode, ndim: int):
+    accepted = ("use 'full', 'same', 'valid' or one (start, stop) pair of signed output "
+                "indices per axis")
     if isinstance(mode, str):
-        return _check_choice("mode", mode, MODES)
+        if mode not in MODES:
+            raise ArgumentError(f"mode={mode!r} is not accepted: {accepted}")
+        return mode
     try:
         pairs = tuple(tuple(int(v) for v in p) for p in mode)
     except (TypeError, ValueError):
-        raise ArgumentError(
-            f"mode={mode!r} is not accepted: use 'full', 'same', 'valid' or one "
-            "(start, stop) pair of signed output indices per axis"
-        ) from None
+        raise ArgumentError(f"mode={mode!r} is not accepted: {accepted}") from None
     if len(pairs) != ndim or any(len(p) != 2 or p[1] <= p[0] for p in pairs):
         raise ArgumentError(
             f"mode={mode!r} is not accepted: an explicit window needs {ndim} "
