@@ -13,6 +13,6 @@ from __future__ import annotations
 from ._base import ENGINES, Engine, Problem, extend, register
 
 # Importing the modules registers the engines, in order of preference.
-from . import direct, fft, reference  # noqa: E402,F401  (registration side effect)
+from . import compiled, direct, fft, reference  # noqa: E402,F401  (registration side effect)
 
 __all__ = ["ENGINES", "Engine", "Problem", "extend", "register"]
