@@ -5,8 +5,15 @@ carries the signed index of its first element, so ``y.at[1, 1]`` is the
 article's ``y[1, 1]`` (the centre of image, kernel and output is [0, 0]).
 """
 
-from .errors import (ArgumentError, ArgumentTypeError, ExactnessError, IndexRangeError,
-                     KernelflipError, TooLargeError)
+from .errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    ExactnessError,
+    IndexRangeError,
+    KernelflipError,
+    TooLargeError,
+)
+from .explain import Explanation, explain
 from .lattice import Indexed, centered, indexed
 from .ops import Choice, choose_method, convolve, correlate
 from .plan import Plan, make_plan
@@ -17,4 +24,5 @@ __all__ = [
     "ArgumentError", "ArgumentTypeError", "Choice", "ExactnessError", "IndexRangeError",
     "Indexed", "KernelflipError", "Plan", "TooLargeError", "centered", "choose_method",
     "convolve", "correlate", "indexed", "make_plan", "__version__",
+    "Explanation", "explain",
 ]
