@@ -5,6 +5,7 @@ carries the signed index of its first element, so ``y.at[1, 1]`` is the
 article's ``y[1, 1]`` (the centre of image, kernel and output is [0, 0]).
 """
 
+from .conventions import like, like_indexed, translate
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -24,5 +25,5 @@ __all__ = [
     "ArgumentError", "ArgumentTypeError", "Choice", "ExactnessError", "IndexRangeError",
     "Indexed", "KernelflipError", "Plan", "TooLargeError", "centered", "choose_method",
     "convolve", "correlate", "indexed", "make_plan", "__version__",
-    "Explanation", "explain",
+    "Explanation", "explain", "like", "like_indexed", "translate",
 ]

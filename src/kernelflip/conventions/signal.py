@@ -1,0 +1,204 @@
+"""numpy, scipy.signal and their JAX copies, argument for argument."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ArgumentError
+from ._common import Outcome, Recipe, arr, check_ndim, q_for_count, run_recipe, window_pads
+from .rules import fft_dtype, jax_dtype, wrap
+
+__all__ = ["np_convolve", "np_correlate", "ss_convolve", "ss_correlate", "ss_fftconvolve",
+           "ss_convolve2d", "ss_correlate2d"]
+
+_BOUNDARY_2D = {"fill": "constant", "pad": "constant", "wrap": "wrap", "circular": "wrap",
+                "symm": "symmetric", "symmetric": "symmetric"}
+
+
+def _np_mode(mode, fn: str) -> str:
+    names = {0: "valid", 1: "same", 2: "full", "v": "valid", "s": "same", "f": "full"}
+    key = mode.lower()[:1] if isinstance(mode, str) and mode else mode
+    try:
+        return names[key]
+    except (KeyError, TypeError):
+        raise ArgumentError(
+            f"{fn}: mode={mode!r} is not accepted: use 'full', 'same' or 'valid'") from None
+
+
+def _np_pads(mode: str) -> tuple[str, str]:
+    """numpy's windows on the full output: 'same' keeps max(N, M), starting (min-1)//2."""
+    if mode == "full":
+        return ("(M - 1)", "(M - 1)")
+    if mode == "same":
+        p = "(M - 1) - (min(N, M) - 1) // 2"
+        return (p, q_for_count(p, "max(N, M)"))
+    p = "M - min(N, M)"
+    return (p, q_for_count(p, "max(N, M) - min(N, M) + 1"))
+
+
+def _numpy_like(op, a, v, mode, fn, out_dtype):
+    a, v = arr(a, "a", fn), arr(v, "v", fn)
+    for name, x in (("a", a), ("v", v)):
+        if x.ndim != 1:
+            raise ArgumentError(f"{fn}: {name} has shape {x.shape}: it accepts 1-D arrays only")
+        if x.size == 0:
+            raise ArgumentError(f"{fn}: {name} cannot be empty")
+    mode = _np_mode(mode, fn)
+    recipe = Recipe(op, pads=(_np_pads(mode),), conj=op == "corr")
+    dt = out_dtype(a.dtype, v.dtype)
+    return run_recipe(recipe, a, v, lambda y: wrap(y, dt))
+
+
+def np_convolve(a, v, mode="full") -> Outcome:
+    """numpy.convolve: ``(a * v)[n] = sum_m a[m] v[n - m]``; 'same' keeps max(N, M)."""
+    return _numpy_like("conv", a, v, mode, "numpy.convolve", np.result_type)
+
+
+def np_correlate(a, v, mode="valid") -> Outcome:
+    """numpy.correlate: ``c[k] = sum_n a[n + k] conj(v[n])``, k ascending, default 'valid'."""
+    return _numpy_like("corr", a, v, mode, "numpy.correlate", np.result_type)
+
+
+def jnp_convolve(a, v, mode="full", *, precision=None, preferred_element_type=None) -> Outcome:
+    """jax.numpy.convolve: numpy's windows, integers promoted to float32."""
+    dt = (lambda *d: np.dtype(preferred_element_type)) if preferred_element_type else jax_dtype
+    return _numpy_like("conv", a, v, mode, "jax.numpy.convolve", dt)
+
+
+def jnp_correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None
+                  ) -> Outcome:
+    """jax.numpy.correlate: numpy's conjugating correlation, float32 results."""
+    dt = (lambda *d: np.dtype(preferred_element_type)) if preferred_element_type else jax_dtype
+    return _numpy_like("corr", a, v, mode, "jax.numpy.correlate", dt)
+
+
+def _scipy_inputs(in1, in2, fn, ndims=None):
+    in1, in2 = arr(in1, "in1", fn), arr(in2, "in2", fn)
+    if ndims is not None:
+        for name, x in (("in1", in1), ("in2", in2)):
+            if x.ndim not in ndims:
+                raise ArgumentError(f"{fn}: {name} has shape {x.shape}: {fn} inputs must both "
+                                    "be 2-D arrays")
+    if in1.ndim != in2.ndim:
+        raise ArgumentError(f"{fn}: in1 and in2 should have the same dimensionality "
+                            f"(got shapes {in1.shape} and {in2.shape})")
+    if in1.size == 0 or in2.size == 0:
+        raise ArgumentError(f"{fn}: empty inputs are not accepted")
+    return in1, in2
+
+
+def _swap(mode, s1, s2, fn) -> bool:
+    if mode != "valid":
+        return False
+    if all(a >= b for a, b in zip(s1, s2)):
+        return False
+    if all(b >= a for a, b in zip(s1, s2)):
+        return True
+    raise ArgumentError(f"{fn}: for 'valid' mode, one must be at least as large as the other "
+                        f"in every dimension (got shapes {s1} and {s2})")
+
+
+def _scipy(op, in1, in2, mode, fn, camp, out_dtype, boundary="constant", cval=0, ndims=None,
+           swap_conj=False):
+    in1, in2 = _scipy_inputs(in1, in2, fn, ndims)
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
+        raise ArgumentError(f"{fn}: mode={mode!r} is not accepted: acceptable mode flags are "
+                            "'valid', 'same', or 'full'")
+    swapped = _swap(mode, in1.shape, in2.shape, fn)
+    pads = tuple(window_pads(mode, camp, fn, swap=True) for _ in range(in1.ndim))
+    recipe = Recipe(op, pads=pads, conj=op == "corr", boundary=boundary, cval=cval)
+    dt = out_dtype(in1.dtype, in2.dtype)
+
+    def finish(y):
+        if swapped and swap_conj:
+            y = np.conj(y)  # correlate2d reverses conj(corr(in2, in1)) when it swaps
+        return wrap(y, dt)
+
+    return run_recipe(recipe, in1, in2, finish)
+
+
+def _method(method, fn):
+    if method not in ("auto", "direct", "fft"):
+        raise ArgumentError(f"{fn}: method={method!r} is not accepted: use 'auto', 'direct' "
+                            "or 'fft'")
+
+
+def ss_convolve(in1, in2, mode="full", method="auto") -> Outcome:
+    """scipy.signal.convolve: N-D, 'same' = in1's shape (camp E), 'valid' may swap."""
+    _method(method, "scipy.signal.convolve")
+    return _scipy("conv", in1, in2, mode, "scipy.signal.convolve", "E", np.result_type)
+
+
+def ss_correlate(in1, in2, mode="full", method="auto") -> Outcome:
+    """scipy.signal.correlate: ``z[k] = sum_l x[l] conj(y[l - k])``, 'same' camp E."""
+    _method(method, "scipy.signal.correlate")
+    return _scipy("corr", in1, in2, mode, "scipy.signal.correlate", "E", np.result_type)
+
+
+def ss_fftconvolve(in1, in2, mode="full", axes=None) -> Outcome:
+    """scipy.signal.fftconvolve / oaconvolve: as convolve, float results, optional axes."""
+    fn = "scipy.signal.fftconvolve"
+    in1, in2 = arr(in1, "in1", fn), arr(in2, "in2", fn)
+    dt = fft_dtype(in1.dtype, in2.dtype)
+    if axes is None:
+        return _scipy("conv", in1, in2, mode, fn, "E", lambda *d: dt)
+    axes = sorted({int(a) % in1.ndim for a in np.atleast_1d(axes)})
+    other = [a for a in range(in1.ndim) if a not in axes]
+    if in1.ndim != in2.ndim:
+        raise ArgumentError(f"{fn}: in1 and in2 should have the same dimensionality")
+    for a in other:
+        if in1.shape[a] != in2.shape[a] and 1 not in (in1.shape[a], in2.shape[a]):
+            raise ArgumentError(f"{fn}: incompatible shapes for in1 and in2: {in1.shape} and "
+                                f"{in2.shape} on the non-convolved axis {a}")
+    shape = [max(in1.shape[a], in2.shape[a]) for a in other]
+    perm = other + axes
+    a1 = np.broadcast_to(np.transpose(in1, perm), tuple(shape) + tuple(in1.shape[a] for a in axes))
+    a2 = np.broadcast_to(np.transpose(in2, perm), tuple(shape) + tuple(in2.shape[a] for a in axes))
+    parts = [_scipy("conv", a1[i], a2[i], mode, fn, "E", lambda *d: dt)
+             for i in np.ndindex(*shape)]
+    first = parts[0]
+    vals = np.stack([p.values for p in parts]).reshape(tuple(shape) + first.values.shape)
+    inv = np.argsort(perm)
+    return Outcome(np.transpose(vals, inv), tuple(np.array((0,) * len(other) + first.start)[inv]),
+                   tuple(np.array((1,) * len(other) + first.step)[inv]), first.recipe)
+
+
+def _boundary2d(boundary, fn) -> str:
+    try:
+        return _BOUNDARY_2D[boundary]
+    except (KeyError, TypeError):
+        raise ArgumentError(f"{fn}: boundary={boundary!r} is not accepted: use 'fill', 'wrap' "
+                            "or 'symm'") from None
+
+
+def ss_convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0) -> Outcome:
+    """scipy.signal.convolve2d: 2-D convolution, 'same' camp E, borders fill/wrap/symm."""
+    fn = "scipy.signal.convolve2d"
+    return _scipy("conv", in1, in2, mode, fn, "E", np.result_type, _boundary2d(boundary, fn),
+                  fillvalue, ndims=(2,))
+
+
+def ss_correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0) -> Outcome:
+    """scipy.signal.correlate2d: 2-D correlation, 'same' camp L (unlike correlate)."""
+    fn = "scipy.signal.correlate2d"
+    return _scipy("corr", in1, in2, mode, fn, "L", np.result_type, _boundary2d(boundary, fn),
+                  fillvalue, ndims=(2,), swap_conj=True)
+
+
+def jss(name):
+    """The jax.scipy.signal copy of a scipy.signal adapter (float32 results, fill only)."""
+    base = {"convolve": ("conv", "E", None), "correlate": ("corr", "E", None),
+            "convolve2d": ("conv", "E", (2,)), "correlate2d": ("corr", "L", (2,))}[name]
+    fn = f"jax.scipy.signal.{name}"
+
+    def adapter(in1, in2, mode="full", *args, precision=None, **kw):
+        extra = dict(zip(("boundary", "fillvalue") if base[2] else ("method",), args), **kw)
+        if extra.get("boundary", "fill") != "fill" or extra.get("fillvalue", 0) != 0:
+            raise ArgumentError(f"{fn}: only boundary='fill' with fillvalue=0 is implemented "
+                                "in JAX (it raises NotImplementedError otherwise)")
+        return _scipy(base[0], in1, in2, mode, fn, base[1], jax_dtype, ndims=base[2],
+                      swap_conj=name == "correlate2d")
+
+    adapter.__name__ = f"jss_{name}"
+    adapter.__doc__ = f"{fn}: scipy.signal.{name}'s windows, results in float32."
+    return adapter

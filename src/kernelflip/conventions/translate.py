@@ -1,0 +1,5 @@
+"""Placeholder, replaced below."""
+class NoEquivalent(Exception):
+    pass
+def translate(*a, **k):
+    raise NotImplementedError
