@@ -10,9 +10,16 @@ needing optional packages import them lazily in ``available()``.
 
 from __future__ import annotations
 
+# Importing the modules registers the engines (a side effect).
+from . import (  # noqa: F401
+    compiled,
+    direct,
+    fft,
+    ndimage,
+    opencv,
+    reference,
+    separable,
+)
 from ._base import ENGINES, Engine, Problem, extend, register
-
-# Importing the modules registers the engines, in order of preference.
-from . import compiled, direct, fft, reference  # noqa: E402,F401  (registration side effect)
 
 __all__ = ["ENGINES", "Engine", "Problem", "extend", "register"]

@@ -1,15 +1,31 @@
-"""The FFT engine: scipy.signal.fftconvolve on the extended region.
+"""FFT engines: one transform of the needed size (``fft``) and overlap-add (``oa``).
 
-Not exact (rounding of order eps * sum|x||w|), and one NaN or inf spreads
-over the whole output, so ``method="auto"`` never sends integer or
-non-finite data here.  float32 stays float32.
+``fft`` computes the canonical correlation as a circular convolution with
+the reversed, dilated kernel, of per-axis length ``L = next_fast_len(...)``
+just large enough that no output it keeps is wrapped (for ``valid`` that is
+the image's own length, not ``N + M - 1``), with scipy.fft's real
+transforms (``rfftn``/``irfftn``; complex data uses ``fftn``) on every core
+(``workers``).  For ``constant`` boundaries with ``cval=0`` the image is not
+padded in memory: the transform's zero padding is the extension.  ``oa``
+is scipy.signal.oaconvolve on the extended region (long signals, small
+kernels against large images).
+
+Neither is exact: the result differs from direct summation by rounding of
+order ``eps * log2(L) * sum_r |x||w|`` (eps of the working dtype; float32
+stays float32 and has float32's eps), and one NaN or inf spreads over the
+whole output, so ``method="auto"`` never sends integer or non-finite data
+here.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ._base import Engine, Problem, extend, register
+
+WORKERS = os.cpu_count() or 1
 
 
 def dilate(w: np.ndarray, dilation) -> np.ndarray:
@@ -22,10 +38,46 @@ def dilate(w: np.ndarray, dilation) -> np.ndarray:
     return out
 
 
+def _reversed(w: np.ndarray) -> np.ndarray:
+    return w[tuple(slice(None, None, -1) for _ in range(w.ndim))]
+
+
+def fft_plan(p: Problem):
+    """(array, offsets, lengths): what ``fft`` transforms for problem ``p``.
+
+    ``array`` is the image itself (constant 0 extension, the transform pads)
+    or the materialised extended region; per axis, output ``n`` is element
+    ``offset + stride*n`` of the circular convolution of length ``length``.
+    """
+    from scipy.fft import next_fast_len
+
+    c = p.canon
+    wshape = tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, p.w.shape))
+    real = p.x.dtype.kind != "c" and p.w.dtype.kind != "c"
+    direct_pad = c.boundary == "constant" and p.cval == 0
+    a, base = p.x, c.p0
+    if direct_pad:
+        for n, m, p0, s, k in zip(p.x.shape, wshape, c.p0, c.stride, c.out_shape):
+            k0 = p0 + m - 1
+            if k0 < 0 or k0 + s * (k - 1) > n + m - 2:
+                direct_pad = False
+    if not direct_pad:
+        a = extend(p.x, p.region(), c.boundary, p.cval)
+        base = (0,) * p.ndim
+    offs, lens = [], []
+    for n, m, p0, s, k in zip(a.shape, wshape, base, c.stride, c.out_shape):
+        k0 = p0 + m - 1
+        k1 = k0 + s * (k - 1)
+        need = max(n, k1 + 1, n + m - 1 - k0)
+        lens.append(next_fast_len(need, real=real))
+        offs.append(k0)
+    return a, tuple(offs), tuple(lens)
+
+
 class FFT(Engine):
     name = "fft"
     exact = False
-    doc = "scipy.signal.fftconvolve (real transforms, fast sizes); rounding ~eps*sum|x||w|"
+    doc = "scipy.fft real transforms of the needed fast length, all cores; rounding ~eps*sum|x||w|"
 
     def refuses(self, p: Problem) -> str | None:
         if p.exact:
@@ -33,14 +85,48 @@ class FFT(Engine):
         return None
 
     def run(self, p: Problem) -> np.ndarray:
-        from scipy.signal import fftconvolve
+        import scipy.fft as sf
 
         c = p.canon
+        if any(k == 0 for k in c.out_shape):
+            return np.zeros(c.out_shape, dtype=p.x.dtype)
+        a, offs, lens = fft_plan(p)
+        wf = _reversed(dilate(p.w, c.dilation))
+        axes = tuple(range(p.ndim))
+        if a.dtype.kind != "c" and wf.dtype.kind != "c":
+            spec = sf.rfftn(a, lens, axes=axes, workers=WORKERS)
+            spec *= sf.rfftn(wf, lens, axes=axes, workers=WORKERS)
+            full = sf.irfftn(spec, lens, axes=axes, workers=WORKERS)
+        else:
+            spec = sf.fftn(a, lens, axes=axes, workers=WORKERS)
+            spec *= sf.fftn(wf, lens, axes=axes, workers=WORKERS)
+            full = sf.ifftn(spec, lens, axes=axes, workers=WORKERS)
+        sl = tuple(slice(o, o + s * (k - 1) + 1, s) for o, s, k in
+                   zip(offs, c.stride, c.out_shape))
+        return np.asarray(full[sl], dtype=p.x.dtype)
+
+
+class OverlapAdd(Engine):
+    name = "oa"
+    exact = False
+    doc = "scipy.signal.oaconvolve on the extended region (long signals, small kernels)"
+
+    def refuses(self, p: Problem) -> str | None:
+        if p.exact:
+            return "integer data needs an exact engine"
+        return None
+
+    def run(self, p: Problem) -> np.ndarray:
+        from scipy.signal import oaconvolve
+
+        c = p.canon
+        if any(k == 0 for k in c.out_shape):
+            return np.zeros(c.out_shape, dtype=p.x.dtype)
         xe = extend(p.x, p.region(), c.boundary, p.cval)
-        wd = dilate(p.w, c.dilation)
-        z = fftconvolve(xe, wd[tuple(slice(None, None, -1) for _ in range(wd.ndim))], mode="valid")
+        z = oaconvolve(xe, _reversed(dilate(p.w, c.dilation)), mode="valid")
         z = z[tuple(slice(None, None, s) for s in c.stride)]
-        return np.asarray(z, dtype=np.result_type(xe, p.w))
+        return np.asarray(z, dtype=p.x.dtype)
 
 
 register(FFT())
+register(OverlapAdd())

@@ -1,0 +1,41 @@
+"""Shared set-up for engines built on 'same-size' filters (OpenCV, scipy.ndimage).
+
+Such a filter computes ``dst[i] = sum_r w[r] src[i + r - anchor]`` for every
+``i`` of ``src`` and supplies the outside values by a border rule.  When the
+canonical problem's window fits that shape (stride 1, ``0 <= -p0 <= M - 1``
+per axis with ``M`` the dilated kernel size, the output no longer than the
+image, and a border the filter can reproduce), the image is filtered in
+place with ``anchor = -p0``: no padded copy.  Otherwise the extended region
+is materialised and filtered with ``anchor = 0``, and the valid part kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Problem, extend
+
+
+def anchored(p: Problem, borders: dict, wshape) -> tuple[np.ndarray, tuple, str, tuple]:
+    """(src, anchor, border, keep): filter ``src`` so, then keep ``dst[keep]``.
+
+    ``borders`` maps kernelflip boundary names to the filter's own border
+    names (only those it reproduces exactly); ``constant`` is mapped only
+    when ``cval`` is 0 unless the map holds the key ``"constant+cval"``.
+    """
+    c = p.canon
+    b = c.boundary
+    ok = all(s == 1 for s in c.stride) and b in borders
+    if b == "constant" and p.cval != 0 and "constant+cval" not in borders:
+        ok = False
+    if b in ("symmetric", "reflect", "wrap") and any(m > n for m, n in zip(wshape, p.x.shape)):
+        ok = False  # the filters' reflection is defined one image length deep only
+    for p0, m, k, n in zip(c.p0, wshape, c.out_shape, p.x.shape):
+        if not (0 <= -p0 <= m - 1 and k <= n):
+            ok = False
+    if ok:
+        return (np.ascontiguousarray(p.x), tuple(-v for v in c.p0), borders[b],
+                tuple(slice(0, k) for k in c.out_shape))
+    xe = np.ascontiguousarray(extend(p.x, p.region(), b, p.cval))
+    keep = tuple(slice(0, s * (k - 1) + 1, s) for s, k in zip(c.stride, c.out_shape))
+    return xe, (0,) * p.ndim, borders["constant"], keep

@@ -1,0 +1,48 @@
+"""scipy.ndimage engine: ndimage.correlate on float data, any number of axes.
+
+``ndimage.correlate(src, w, origin=o)`` gives
+``dst[i] = sum_r w[r] src[i + r - M//2 - o]``; with ``o = anchor - M//2`` (``anchor = -p0``) that is
+the canonical correlation, and ndimage's modes reproduce numpy's boundaries
+exactly (``constant`` with cval, ``reflect`` = numpy symmetric, ``mirror`` =
+numpy reflect, ``nearest`` = edge, ``grid-wrap`` = wrap).  ndimage sums in
+float64 whatever the input, so it is the fallback direct path when numba is
+absent.  Integers are refused (float64 sums are not exact beyond 2**53).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._anchor import anchored
+from ._base import Engine, Problem, register
+from .fft import dilate
+
+BORDERS = {"constant": "constant", "constant+cval": "constant", "symmetric": "reflect",
+           "reflect": "mirror", "edge": "nearest", "wrap": "grid-wrap"}
+
+
+class NDImage(Engine):
+    name = "ndimage"
+    exact = False
+    doc = "scipy.ndimage.correlate (float sums in float64; any axes; the no-numba direct path)"
+
+    def refuses(self, p: Problem) -> str | None:
+        if p.exact:
+            return "integer data: ndimage sums in float64, exact only below 2**53"
+        if p.x.dtype.kind not in "f":
+            return f"dtype {p.x.dtype}: this engine takes real floats"
+        return None
+
+    def run(self, p: Problem) -> np.ndarray:
+        from scipy import ndimage
+
+        if any(k == 0 for k in p.out_shape):
+            return np.zeros(p.out_shape, dtype=p.x.dtype)
+        wd = dilate(p.w, p.canon.dilation)
+        src, anchor, mode, keep = anchored(p, BORDERS, wd.shape)
+        origin = [a - m // 2 for a, m in zip(anchor, wd.shape)]
+        dst = ndimage.correlate(src, wd, mode=mode, cval=p.cval, origin=origin)
+        return np.ascontiguousarray(dst[keep])
+
+
+register(NDImage())

@@ -1,0 +1,72 @@
+"""OpenCV engine: cv2.filter2D on 2-D float32/float64 data, where installed.
+
+cv2.filter2D computes ``dst[i] = sum_r w[r] src[i + r - anchor]`` (a
+correlation, OpenCV's convention; the kernel arrives already in correlation
+orientation).  numpy boundaries map to OpenCV borders exactly: ``constant``
+with cval 0 -> BORDER_CONSTANT, ``symmetric`` -> BORDER_REFLECT, ``reflect``
+-> BORDER_REFLECT_101, ``edge`` -> BORDER_REPLICATE; anything else
+(``wrap``, a non-zero cval, 'full' windows) filters the pre-extended region
+with BORDER_CONSTANT.  Large kernels go through OpenCV's own DFT, so the
+engine is not exact and never receives integer or non-finite data from
+``method="auto"`` (OpenCV would saturate integers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._anchor import anchored
+from ._base import Engine, Problem, register
+from .fft import dilate
+
+
+def _borders():
+    import cv2
+
+    return {"constant": cv2.BORDER_CONSTANT, "symmetric": cv2.BORDER_REFLECT,
+            "reflect": cv2.BORDER_REFLECT_101, "edge": cv2.BORDER_REPLICATE}
+
+
+def cv2_available() -> bool:
+    try:
+        import cv2  # noqa: F401
+    except ImportError:  # pragma: no cover
+        return False
+    return True
+
+
+def refuses_2d_float(p: Problem) -> str | None:
+    if p.exact:
+        return "integer data: OpenCV saturates or rounds integers"
+    if p.ndim != 2:
+        return f"{p.ndim} axes: OpenCV filters 2-D images"
+    if p.x.dtype.name not in ("float32", "float64"):
+        return f"dtype {p.x.dtype}: OpenCV filters float32 and float64"
+    if any(n >= 2**31 for n in p.x.shape):
+        return "image larger than OpenCV's int32 sizes"
+    return None
+
+
+class OpenCV(Engine):
+    name = "opencv"
+    exact = False
+    doc = "cv2.filter2D (2-D float32/float64; direct for small kernels, DFT for large)"
+
+    def available(self) -> bool:
+        return cv2_available()
+
+    def refuses(self, p: Problem) -> str | None:
+        return refuses_2d_float(p)
+
+    def run(self, p: Problem) -> np.ndarray:
+        import cv2
+
+        wd = np.ascontiguousarray(dilate(p.w, p.canon.dilation), dtype=p.x.dtype)
+        src, anchor, border, keep = anchored(p, _borders(), wd.shape)
+        if any(k == 0 for k in p.out_shape):
+            return np.zeros(p.out_shape, dtype=p.x.dtype)
+        dst = cv2.filter2D(src, -1, wd, anchor=(anchor[1], anchor[0]), borderType=border)
+        return np.ascontiguousarray(dst[keep])
+
+
+register(OpenCV())
