@@ -57,7 +57,9 @@ def run(args) -> int:
     try:
         at = tuple(int(v) for v in args.at.split(","))
     except ValueError:
-        raise UsageError(f"--at {args.at!r} is not accepted: write two integers such as 1,1") from None
+        raise UsageError(
+            f"--at {args.at!r} is not accepted: write two integers such as 1,1"
+        ) from None
     if len(at) != 2:
         raise UsageError(f"--at {args.at!r} is not accepted: write two integers such as 1,1")
     from ..tour import build_tour

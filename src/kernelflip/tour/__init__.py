@@ -1,4 +1,6 @@
-"""The article, regenerated: a step-by-step walkthrough as one self-contained HTML page and Markdown.
+"""The article, regenerated: a step-by-step walkthrough as one self-contained HTML page.
+
+Also written as Markdown with the figures as files.
 
 >>> from kernelflip.tour import build_tour
 >>> tour = build_tour(animation=False)

@@ -158,7 +158,7 @@ _CSS = ("body{font-family:system-ui,'Noto Sans','PingFang SC','Microsoft YaHei',
 
 
 def parse_values(values, h_shape) -> np.ndarray:
-    """Kernel values from a name (``sobel-x``, ...), ``"1,2,3;4,5,6;7,8,9"``, a flat list or an array.
+    """Kernel values from a name (``sobel-x``, ...), ``"1,2,3;4,5,6;7,8,9"``, a list or an array.
 
     >>> parse_values("1,2,3,4,5,6,7,8,9", (3, 3)).tolist()
     [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
@@ -241,8 +241,15 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
     (True, True)
     """
     from .. import __version__, convolve, correlate
-    from ..draw import (alignment_figure, animate, image_figure, kernel_figure, numeric_figure,
-                        patch_figure, region_map_figure)
+    from ..draw import (
+        alignment_figure,
+        animate,
+        image_figure,
+        kernel_figure,
+        numeric_figure,
+        patch_figure,
+        region_map_figure,
+    )
     from ..draw._style import check_notation, fmt_index, shape2
     from ..draw.figures import kernel_labels
     from ..lattice import indexed
@@ -253,7 +260,9 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
     try:
         at = tuple(int(v) for v in at)
     except (TypeError, ValueError):
-        raise ArgumentError(f"at={at!r} is not accepted: give two integers such as (1, 1)") from None
+        raise ArgumentError(
+            f"at={at!r} is not accepted: give two integers such as (1, 1)"
+        ) from None
     if len(at) != 2:
         raise ArgumentError(f"at={at!r} is not accepted: give two integers such as (1, 1)")
     at_np = (at[1], at[0]) if notation == "article" else at
@@ -360,7 +369,7 @@ def _range_text(shape, notation: str) -> str:
 
 
 def _backprop_check(x, h, convolve, correlate, indexed):
-    """dL/dx of L = <g, correlate(x, h, 'valid')>, by perturbing each pixel, vs convolve(g, h, 'full')."""
+    """dL/dx of L = <g, correlate(x, h, 'valid')>, pixel by pixel, vs convolve(g, h, 'full')."""
     y = correlate(x, h, mode="valid")
     g = indexed(np.random.default_rng(1).integers(-5, 6, y.shape), start=y.start)
     base = int(np.sum(y.values * g.values))
