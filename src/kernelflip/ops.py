@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import engines as _engines
 from .dtypes import as_numeric, check_exact_bound, working_dtype
+from .engines.choose import Choice
 from .errors import ArgumentError, ArgumentTypeError, KernelflipError, TooLargeError, enrich
 from .lattice import Indexed, centered_start
 from .plan import Plan, make_plan
 
 __all__ = ["convolve", "correlate", "choose_method", "Choice", "METHODS"]
 
-METHODS = ("auto", "reference", "direct", "fft")
+METHODS = ("auto", "reference", "direct", "fft", "oa", "compiled", "ndimage", "opencv", "separable")
 
 
 def _methods() -> tuple[str, ...]:
@@ -59,38 +59,10 @@ def _check_memory(plan: Plan, dtype: np.dtype) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Choice:
-    """The engine ``method="auto"`` picks, and why."""
+def _choose(problem: _engines.Problem) -> Choice:
+    from .engines.choose import choose
 
-    method: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.method}: {self.reason}"
-
-
-def _finite(p: _engines.Problem) -> bool:
-    return p.exact or bool(np.isfinite(p.x).all() and np.isfinite(p.w).all())
-
-
-def _choose(problem: _engines.Problem, finite: bool) -> Choice:
-    taps = problem.w.size
-    out = int(np.prod(problem.out_shape, dtype=object))
-    if problem.exact:
-        return Choice("direct", "integer data: only an exact engine keeps every digit")
-    if not finite:
-        return Choice("direct", "non-finite values: an FFT would spread them over the output")
-    span = int(np.prod(problem.canon.span(problem.w.shape), dtype=object))
-    # Rough costs in ns on a 2-core x86-64 (numpy slice multiply-add ~1 ns/element,
-    # scipy.fft real transform ~ 6 ns * n log2 n for forward + inverse of the padded size).
-    direct_cost = 1.0 * out * taps
-    fft_cost = 6.0 * span * max(np.log2(max(span, 2)), 1.0) + 2.0 * out
-    if direct_cost <= fft_cost:
-        return Choice("direct", f"{taps} taps: direct ~{direct_cost / 1e6:.1f} ms beats "
-                                f"FFT ~{fft_cost / 1e6:.1f} ms")
-    return Choice("fft", f"{taps} taps: FFT ~{fft_cost / 1e6:.1f} ms beats "
-                         f"direct ~{direct_cost / 1e6:.1f} ms")
+    return choose(problem)
 
 
 def _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention):
@@ -128,7 +100,7 @@ def _run(op, x, h, mode, boundary, cval, stride, dilation, method, convention) -
         )
     plan, problem = _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention)
     if method == "auto":
-        method = _choose(problem, _finite(problem)).method
+        method = _choose(problem).method
     engine = _engines.ENGINES[method]
     if not engine.available():
         raise ArgumentError(f"method={method!r} is not accepted: its package is not installed")
@@ -261,14 +233,18 @@ def choose_method(x, h, op="conv", mode="full", boundary="constant", cval=0, str
                   dilation=1, convention="standard") -> Choice:
     """The engine ``method="auto"`` would use for this request, with the reason.
 
-    Correctness first (integers and non-finite values stay on exact direct
-    summation), then an estimated cost.
+    Correctness first (integers only to exact engines, non-finite values
+    never to an FFT, complex only to engines that take it), then the cost
+    model of :mod:`kernelflip.engines.choose`, whose constants were
+    calibrated on the machine named there.
 
-    >>> import kernelflip as kf
-    >>> kf.choose_method([1, 2, 3], [1, 1]).method
-    'direct'
-    >>> kf.choose_method([1.0, float("nan")], [1.0]).reason
-    'non-finite values: an FFT would spread them over the output'
+    >>> import kernelflip as kf, numpy as np
+    >>> kf.choose_method([1, 2, 3], [1, 1]).reason.startswith("integer data")
+    True
+    >>> x = np.ones((512, 512)); x[3, 3] = np.nan
+    >>> c = kf.choose_method(x, np.ones((63, 63)))
+    >>> c.method in ("fft", "oa", "opencv")
+    False
     """
     _, problem = _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention)
-    return _choose(problem, _finite(problem))
+    return _choose(problem)

@@ -42,6 +42,38 @@ def _reversed(w: np.ndarray) -> np.ndarray:
     return w[tuple(slice(None, None, -1) for _ in range(w.ndim))]
 
 
+def _layout(p: Problem):
+    """(pad_in_transform, shape, base): the array the transform reads and output 0's offset."""
+    c = p.canon
+    wshape = tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, p.w.shape))
+    ok = c.boundary == "constant" and p.cval == 0
+    if ok:
+        for n, m, p0, s, k in zip(p.x.shape, wshape, c.p0, c.stride, c.out_shape):
+            k0 = p0 + m - 1
+            if k0 < 0 or k0 + s * (k - 1) > n + m - 2:
+                ok = False
+    if ok:
+        return True, p.x.shape, c.p0, wshape
+    return False, c.span(p.w.shape), (0,) * p.ndim, wshape
+
+
+def fft_plan_lengths(p: Problem) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(offsets, lengths) of :func:`fft_plan`, without touching the data."""
+    from scipy.fft import next_fast_len
+
+    c = p.canon
+    real = p.x.dtype.kind != "c" and p.w.dtype.kind != "c"
+    _, shape, base, wshape = _layout(p)
+    offs, lens = [], []
+    for n, m, p0, s, k in zip(shape, wshape, base, c.stride, c.out_shape):
+        k0 = p0 + m - 1
+        k1 = k0 + s * (k - 1)
+        need = max(n, k1 + 1, n + m - 1 - k0, 1)
+        lens.append(next_fast_len(need, real=real))
+        offs.append(k0)
+    return tuple(offs), tuple(lens)
+
+
 def fft_plan(p: Problem):
     """(array, offsets, lengths): what ``fft`` transforms for problem ``p``.
 
@@ -49,29 +81,9 @@ def fft_plan(p: Problem):
     or the materialised extended region; per axis, output ``n`` is element
     ``offset + stride*n`` of the circular convolution of length ``length``.
     """
-    from scipy.fft import next_fast_len
-
-    c = p.canon
-    wshape = tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, p.w.shape))
-    real = p.x.dtype.kind != "c" and p.w.dtype.kind != "c"
-    direct_pad = c.boundary == "constant" and p.cval == 0
-    a, base = p.x, c.p0
-    if direct_pad:
-        for n, m, p0, s, k in zip(p.x.shape, wshape, c.p0, c.stride, c.out_shape):
-            k0 = p0 + m - 1
-            if k0 < 0 or k0 + s * (k - 1) > n + m - 2:
-                direct_pad = False
-    if not direct_pad:
-        a = extend(p.x, p.region(), c.boundary, p.cval)
-        base = (0,) * p.ndim
-    offs, lens = [], []
-    for n, m, p0, s, k in zip(a.shape, wshape, base, c.stride, c.out_shape):
-        k0 = p0 + m - 1
-        k1 = k0 + s * (k - 1)
-        need = max(n, k1 + 1, n + m - 1 - k0)
-        lens.append(next_fast_len(need, real=real))
-        offs.append(k0)
-    return a, tuple(offs), tuple(lens)
+    in_transform = _layout(p)[0]
+    a = p.x if in_transform else extend(p.x, p.region(), p.canon.boundary, p.cval)
+    return (a, *fft_plan_lengths(p))
 
 
 class FFT(Engine):

@@ -89,7 +89,7 @@ def lowrank(w: np.ndarray):
         return s[:0], u[:, :0], vt[:0].T, 0.0
     tol = s[0] * max(w.shape) * np.finfo(np.float64).eps
     r = int((s > tol).sum())
-    dropped = float(np.sqrt((s[r:] ** 2).sum()))
+    dropped = float(np.sqrt((s[r:] ** 2).sum()))  # ||w - w_r||_F
     return s[:r], u[:, :r], vt[:r].T, dropped
 
 
@@ -102,7 +102,7 @@ def error_bound(w: np.ndarray, patch_norm: float, dtype) -> float:
     s, _, _, dropped = lowrank(w)
     eps = np.finfo(np.dtype(dtype)).eps
     m0, m1 = w.shape
-    return patch_norm * (dropped + (m0 + m1 + len(s)) * eps * float(s.sum()))
+    return float(patch_norm * (dropped + (m0 + m1 + len(s)) * eps * float(s.sum())))
 
 
 @lru_cache(maxsize=64)
