@@ -296,12 +296,12 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
         Section("intro", w["intro.t"], [("p", w["intro.p"])]),
         Section("indices", w["indices.t"], [
             ("p", w["indices.p"].format(**f)),
-            pic("kernel", "h", kernel_figure(h_shape, notation=notation)),
-            pic("image", "x", image_figure(x_shape, notation=notation))]),
+            pic("kernel", w["cap.kernel"], kernel_figure(h_shape, notation=notation)),
+            pic("image", w["cap.image"], image_figure(x_shape, notation=notation))]),
         Section("conv", w["conv.t"], [("p", w["conv.p"]), ("pre", conv_text)]),
         Section("flip", w["flip.t"], [
             ("p", w["flip.p"].format(**f)),
-            pic("align-conv", f"conv y{f['at']}",
+            pic("align-conv", w["cap.align_conv"].format(**f),
                 alignment_figure("conv", x_shape, h_shape, at_np, notation=notation))]),
     ]
     # correlation: both conventions, checked numerically
@@ -315,41 +315,42 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
     check_art = (f"y_article[m] == y_standard[−m] for all {y_art.size} outputs (mode 'full', "
                  f"random integers): {ok_art}")
     corr_blocks = [("p", w["corr.p"].format(**f)),
-                   pic("patches", f"y{f['at']}", patch_figure(
+                   pic("patches", w["cap.patches"].format(**f), patch_figure(
                        x_shape, h_shape, at_np, notation=notation,
                        panels=None if neg_ok else [("conv", "standard", at_np),
                                                    ("corr", "standard", at_np),
                                                    ("corr", "article", at_np)]))]
     if neg_ok:
         corr_blocks += [("pre", _worked("corr", "article", neg_np, sym_x, sym_h, notation)),
-                        pic("align-corr-article", f"corr (article) y{f['neg']}",
+                        pic("align-corr-article", w["cap.align_corr_article"].format(**f),
                             alignment_figure("corr", x_shape, h_shape, neg_np,
                                              convention="article", notation=notation))]
-    corr_blocks += [pic("align-corr", f"corr (standard) y{f['at']}",
+    corr_blocks += [pic("align-corr", w["cap.align_corr"].format(**f),
                         alignment_figure("corr", x_shape, h_shape, at_np, notation=notation)),
                     ("pre", w["corr.check"].format(check=check_art))]
     sections.append(Section("corr", w["corr.t"], corr_blocks))
-    maps = [("p", w["maps.p"]), pic("region-map", "region map",
+    maps = [("p", w["maps.p"]), pic("region-map", w["cap.map"],
                                     region_map_figure(x_shape, h_shape, notation=notation))]
     if animation:
         mode = "same" if x_shape[0] * x_shape[1] <= 64 else "valid"
         xa = np.arange(x_shape[0] * x_shape[1]).reshape(x_shape) if h_values is not None else None
         anim = animate(x_shape, h_shape, mode=mode, notation=notation, x_values=xa,
                        h_values=h_values)
-        maps.append(("fig", Picture("slide", f"conv / corr, mode={mode!r}", anim.gif_bytes(),
-                                    "image/gif")))
+        maps.append(("fig", Picture("slide", w["cap.slide"].format(mode=repr(mode)),
+                                    anim.gif_bytes(), "image/gif")))
     sections.append(Section("maps", w["maps.t"], maps))
     num = [("p", w["numeric.p"])]
     if h_values is not None:
-        num.append(pic("numeric", "camera", numeric_figure(kernel=h_values, kernel_name="h")))
+        num.append(pic("numeric", w["cap.numeric"],
+                       numeric_figure(kernel=h_values, kernel_name="h")))
         xa = np.arange(x_shape[0] * x_shape[1]).reshape(x_shape)
         num += [("p", w["numeric.values"]),
                 ("pre", _worked("conv", "standard", at_np, xa, h_values, notation)),
-                pic("align-conv-values", f"conv y{f['at']}", alignment_figure(
+                pic("align-conv-values", w["cap.values"].format(**f), alignment_figure(
                     "conv", x_shape, h_shape, at_np, notation=notation, x_values=xa,
                     h_values=h_values))]
     else:
-        num.append(pic("numeric", "camera", numeric_figure()))
+        num.append(pic("numeric", w["cap.numeric"], numeric_figure()))
     sections.append(Section("numeric", w["numeric.t"], num))
     sections.append(Section("summary", w["summary.t"],
                             [("ul", w["summary.items"].format(**f).split("\n"))]))
