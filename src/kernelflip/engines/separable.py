@@ -81,7 +81,7 @@ def lowrank(w: np.ndarray):
 
     >>> s, U, V, dropped = lowrank(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]))
     >>> len(s), round(float(s[0]), 6), dropped < 1e-12
-    (1, 4.898979, True)
+    (1, 3.464102, True)
     """
     u, s, vt = np.linalg.svd(np.asarray(w, dtype=np.complex128 if np.iscomplexobj(w)
                                         else np.float64), full_matrices=False)
