@@ -139,7 +139,7 @@ CATALOGUE: tuple[Convention, ...] = (
          "torch.nn.functional docs", deep.torch_conv(n),
          (f"torch.conv{n}d", f"F.conv{n}d", f"torch.nn.functional.conv{n}d"))
       for n in (1, 2, 3)),
-    *(_c(f"torch.nn.Conv{n}d", "corr", "L", "as conv%dd" % n, _TORCH_PAD,
+    *(_c(f"torch.nn.Conv{n}d", "corr", "L", f"as conv{n}d", _TORCH_PAD,
          "padding_mode='zeros'", "zeros->constant, reflect->reflect, replicate->edge, "
          "circular->wrap (no half-sample symmetric)", False,
          "functional form here: (input, weight, bias, stride, padding, dilation, groups, "

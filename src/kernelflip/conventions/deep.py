@@ -68,7 +68,7 @@ def _work(x, w):
 
 def torch_conv(nsp: int, layer: bool = False):
     """torch.nn.functional.conv{1,2,3}d (and nn.Conv{n}d with padding_mode, ``layer=True``)."""
-    fn = f"torch.nn.{'Conv%dd' % nsp if layer else 'functional.conv%dd' % nsp}"
+    fn = f"torch.nn.Conv{nsp}d" if layer else f"torch.nn.functional.conv{nsp}d"
 
     def adapter(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
                 padding_mode="zeros"):
@@ -267,6 +267,9 @@ def lax_conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=Non
     ld = _tuple(1 if lhs_dilation is None else lhs_dilation, nsp, "lhs_dilation", fn)
     d = _tuple(1 if rhs_dilation is None else rhs_dilation, nsp, "rhs_dilation", fn)
     xs = _upsample(xs, ld)
+    if isinstance(padding, str) and any(v != 1 for v in ld):
+        raise ArgumentError(f"{fn}: string padding is not implemented for transposed "
+                            "convolution (lhs_dilation); give explicit (low, high) pairs")
     if isinstance(padding, str):
         key = padding.upper()
         if key not in ("SAME", "SAME_LOWER", "VALID"):

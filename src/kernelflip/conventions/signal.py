@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ArgumentError
-from ._common import Outcome, Recipe, arr, check_ndim, q_for_count, run_recipe, window_pads
+from ._common import Outcome, Recipe, arr, q_for_count, run_recipe, window_pads
 from .rules import fft_dtype, jax_dtype, wrap
 
 __all__ = ["np_convolve", "np_correlate", "ss_convolve", "ss_correlate", "ss_fftconvolve",
@@ -25,12 +25,15 @@ def _np_mode(mode, fn: str) -> str:
             f"{fn}: mode={mode!r} is not accepted: use 'full', 'same' or 'valid'") from None
 
 
-def _np_pads(mode: str) -> tuple[str, str]:
+def _np_pads(mode: str, op: str) -> tuple[str, str]:
     """numpy's windows on the full output: 'same' keeps max(N, M), starting (min-1)//2."""
     if mode == "full":
         return ("(M - 1)", "(M - 1)")
     if mode == "same":
-        p = "(M - 1) - (min(N, M) - 1) // 2"
+        # the start in the full output is (min-1)//2; numpy.correlate with a shorter first
+        # input computes correlate(v, a) reversed, which moves an even window by one
+        p = ("(M - 1) - (N // 2 if N < M else (M - 1) // 2)" if op == "corr" else
+             "(M - 1) - (min(N, M) - 1) // 2")
         return (p, q_for_count(p, "max(N, M)"))
     p = "M - min(N, M)"
     return (p, q_for_count(p, "max(N, M) - min(N, M) + 1"))
@@ -44,7 +47,7 @@ def _numpy_like(op, a, v, mode, fn, out_dtype):
         if x.size == 0:
             raise ArgumentError(f"{fn}: {name} cannot be empty")
     mode = _np_mode(mode, fn)
-    recipe = Recipe(op, pads=(_np_pads(mode),), conj=op == "corr")
+    recipe = Recipe(op, pads=(_np_pads(mode, op),), conj=op == "corr")
     dt = out_dtype(a.dtype, v.dtype)
     return run_recipe(recipe, a, v, lambda y: wrap(y, dt))
 
@@ -99,22 +102,28 @@ def _swap(mode, s1, s2, fn) -> bool:
 
 
 def _scipy(op, in1, in2, mode, fn, camp, out_dtype, boundary="constant", cval=0, ndims=None,
-           swap_conj=False):
+           corr2d=False):
     in1, in2 = _scipy_inputs(in1, in2, fn, ndims)
     if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
         raise ArgumentError(f"{fn}: mode={mode!r} is not accepted: acceptable mode flags are "
                             "'valid', 'same', or 'full'")
-    swapped = _swap(mode, in1.shape, in2.shape, fn)
-    pads = tuple(window_pads(mode, camp, fn, swap=True) for _ in range(in1.ndim))
-    recipe = Recipe(op, pads=pads, conj=op == "corr", boundary=boundary, cval=cval)
     dt = out_dtype(in1.dtype, in2.dtype)
+    pads = tuple(window_pads(mode, camp, fn) for _ in range(in1.ndim))
+    if not _swap(mode, in1.shape, in2.shape, fn):
+        recipe = Recipe(op, pads=pads, conj=op == "corr", boundary=boundary, cval=cval)
+        return run_recipe(recipe, in1, in2, lambda y: wrap(y, dt))
+    # 'valid' with in2 the larger: scipy slides in1 over in2 (no border is read).
+    # convolution commutes; correlation z[k] = sum_l in1[l] conj(in2[l-k]), k = -(M-N)..0,
+    # is the reversed conj of corr(in2, in1); correlate2d reverses corr(in2, conj(in1))
+    recipe = Recipe(op, pads=pads, conj=op == "corr" and not corr2d)
+    flip = tuple(slice(None, None, -1) for _ in range(in1.ndim))
 
     def finish(y):
-        if swapped and swap_conj:
-            y = np.conj(y)  # correlate2d reverses conj(corr(in2, in1)) when it swaps
+        if op == "corr":
+            y = y[flip] if corr2d else np.conj(y[flip])
         return wrap(y, dt)
 
-    return run_recipe(recipe, in1, in2, finish)
+    return run_recipe(recipe, in2, in1, finish)
 
 
 def _method(method, fn):
@@ -140,12 +149,19 @@ def ss_fftconvolve(in1, in2, mode="full", axes=None) -> Outcome:
     fn = "scipy.signal.fftconvolve"
     in1, in2 = arr(in1, "in1", fn), arr(in2, "in2", fn)
     dt = fft_dtype(in1.dtype, in2.dtype)
-    if axes is None:
-        return _scipy("conv", in1, in2, mode, fn, "E", lambda *d: dt)
-    axes = sorted({int(a) % in1.ndim for a in np.atleast_1d(axes)})
-    other = [a for a in range(in1.ndim) if a not in axes]
     if in1.ndim != in2.ndim:
         raise ArgumentError(f"{fn}: in1 and in2 should have the same dimensionality")
+    axes = range(in1.ndim) if axes is None else np.atleast_1d(axes)
+    # scipy drops the axes where either input has length 1 (plain products there) and
+    # returns in1 * in2 in the inputs' own dtype when no axis is left
+    axes = sorted({int(a) % in1.ndim for a in axes
+                   if in1.shape[int(a)] != 1 and in2.shape[int(a)] != 1})
+    if not axes:
+        prod = np.multiply(in1, in2)
+        return Outcome(prod, (0,) * prod.ndim, (1,) * prod.ndim, None)
+    if len(axes) == in1.ndim:
+        return _scipy("conv", in1, in2, mode, fn, "E", lambda *d: dt)
+    other = [a for a in range(in1.ndim) if a not in axes]
     for a in other:
         if in1.shape[a] != in2.shape[a] and 1 not in (in1.shape[a], in2.shape[a]):
             raise ArgumentError(f"{fn}: incompatible shapes for in1 and in2: {in1.shape} and "
@@ -182,7 +198,7 @@ def ss_correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0) -> Outco
     """scipy.signal.correlate2d: 2-D correlation, 'same' camp L (unlike correlate)."""
     fn = "scipy.signal.correlate2d"
     return _scipy("corr", in1, in2, mode, fn, "L", np.result_type, _boundary2d(boundary, fn),
-                  fillvalue, ndims=(2,), swap_conj=True)
+                  fillvalue, ndims=(2,), corr2d=True)
 
 
 def jss(name):
@@ -197,7 +213,7 @@ def jss(name):
             raise ArgumentError(f"{fn}: only boundary='fill' with fillvalue=0 is implemented "
                                 "in JAX (it raises NotImplementedError otherwise)")
         return _scipy(base[0], in1, in2, mode, fn, base[1], jax_dtype, ndims=base[2],
-                      swap_conj=name == "correlate2d")
+                      corr2d=name == "correlate2d")
 
     adapter.__name__ = f"jss_{name}"
     adapter.__doc__ = f"{fn}: scipy.signal.{name}'s windows, results in float32."
