@@ -4,7 +4,8 @@ An input is given as one string, one of:
 
 * a **shape**: ``"7x7"``, ``"7"``, ``"3x3x3"`` (also ``X`` or ``×``) -> a tuple of ints;
 * **inline values**: ``"1,2,3;4,5,6;7,8,9"`` (``,`` between values, ``;`` between
-  rows, ``|`` between 2-D planes; one row is 1-D) -> an ndarray, int64 when
+  rows, ``|`` between 2-D planes; without ``;`` it is 1-D, and ``"1,2;"`` is one
+  row of a 2-D array) -> an ndarray, int64 when
   every value is an integer, else float64 (complex such as ``1+2j`` allowed);
 * a **file**: ``.npy``, ``.csv`` (commas), ``.txt`` (whitespace or commas), or an
   image file Pillow reads (``.png``, ``.jpg``, ...), read as greyscale uint8.
@@ -66,6 +67,11 @@ def parse_values(text: str, name: str = "values") -> np.ndarray:
            [4, 5, 6]])
     >>> parse_values("0.5, -1")
     array([ 0.5, -1. ])
+
+    Any ``;`` makes the result 2-D (any ``|`` 3-D), so ``"1,-1;"`` is one row:
+
+    >>> parse_values("1,-1;")
+    array([[ 1, -1]])
     """
     planes = [[[_number(t, name, text) for t in row.split(",")] for row in plane.split(";")]
               for plane in text.strip().strip(";|").split("|")]
@@ -77,9 +83,8 @@ def parse_values(text: str, name: str = "values") -> np.ndarray:
         ) from None
     if arr.dtype == object or arr.size == 0:
         raise ArgumentError(f"{name}={text!r} is not accepted: give a rectangular block of numbers")
-    while arr.ndim > 1 and arr.shape[0] == 1:
-        arr = arr[0]
-    return arr
+    ndim = 3 if "|" in text else 2 if ";" in text else 1
+    return arr.reshape(arr.shape[3 - ndim:])
 
 
 def parse_index(text: str, name: str = "index") -> tuple[int, ...]:
@@ -130,10 +135,17 @@ def load_array(path: str) -> np.ndarray:
 def read_input(text: str, name: str = "input", allow_shape: bool = True):
     """A shape (tuple), or the values (ndarray) of inline text or a file.
 
+    A bare number such as ``"7"`` is the 1-D shape ``(7,)`` when shapes are
+    allowed, else the one value 7.
+
     >>> read_input("3x3"), read_input("1,2;3,4").tolist()
     ((3, 3), [[1, 2], [3, 4]])
+    >>> read_input("7"), read_input("7", allow_shape=False)
+    ((7,), array([7]))
     """
     shape = parse_shape(text, name)
+    if shape is not None and not allow_shape and len(shape) == 1:
+        shape = None  # a bare number: one value where shapes are not taken
     if shape is not None:
         if not allow_shape:
             raise ArgumentError(
