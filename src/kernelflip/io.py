@@ -2,7 +2,7 @@
 
 An input is given as one string, one of:
 
-* a **shape**: ``"7x7"``, ``"7"``, ``"3x3x3"`` (also ``X`` or ``×``) -> a tuple of ints;
+* a **shape**: ``"7x7"``, ``"7"``, ``"3x3x3"`` (also ``X``, ``×`` or ``*``) -> a tuple of ints;
 * **inline values**: ``"1,2,3;4,5,6;7,8,9"`` (``,`` between values, ``;`` between
   rows, ``|`` between 2-D planes; without ``;`` it is 1-D, and ``"1,2;"`` is one
   row of a 2-D array) -> an ndarray, int64 when
@@ -30,7 +30,7 @@ __all__ = ["parse_shape", "parse_values", "parse_index", "load_array", "read_inp
 ARRAY_SUFFIXES = (".npy", ".csv", ".txt")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
                   ".ppm")
-_SHAPE = re.compile(r"^\s*\d+(\s*[xX\u00d7]\s*\d+)*\s*$")
+SHAPE_PATTERN = re.compile(r"^\s*\d+(\s*[xX\u00d7*]\s*\d+)*\s*$")  # 7x7, 3×4, 2*2
 ACCEPTED = ("a shape such as 7x7, inline values such as '1,2,3;4,5,6' (';' between rows), "
             f"or a file ({', '.join(ARRAY_SUFFIXES)} or an image)")
 
@@ -41,9 +41,9 @@ def parse_shape(text: str, name: str = "shape") -> tuple[int, ...] | None:
     >>> parse_shape("7x7"), parse_shape("5"), parse_shape("1,2")
     ((7, 7), (5,), None)
     """
-    if not isinstance(text, str) or not _SHAPE.match(text):
+    if not isinstance(text, str) or not SHAPE_PATTERN.match(text):
         return None
-    shape = tuple(int(v) for v in re.split(r"[xX\u00d7]", text))
+    shape = tuple(int(v) for v in re.split(r"[xX\u00d7*]", text))
     if any(n < 1 for n in shape):
         raise ArgumentError(f"{name}={text!r} is not accepted: every size of a shape must be >= 1")
     return shape

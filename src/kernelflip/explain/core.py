@@ -297,6 +297,10 @@ class Explanation:
 
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def __repr__(self) -> str:
+        value = "" if self.value is None else f", value={fmt_number(self.value, '-')}"
+        return f"<Explanation {self.title}: {len(self.inside)} terms{value}>"
+
     def __str__(self) -> str:
         return self.to_text()
 

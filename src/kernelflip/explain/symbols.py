@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import string
 from fractions import Fraction
 
@@ -14,9 +13,6 @@ from ..errors import ArgumentError
 __all__ = ["kernel_names", "parse_shape", "fmt_int", "fmt_number", "MINUS"]
 
 MINUS = "\u2212"  # the minus sign of the article's formulas; to_text(ascii=True) writes "-"
-
-_SHAPE = re.compile(r"^\s*\d+(\s*[x\u00d7X*]\s*\d+)*\s*$")
-
 
 def kernel_names(size: int) -> list[str]:
     """Symbolic names of a kernel's values in reading order (row by row, C order).
@@ -38,19 +34,26 @@ def kernel_names(size: int) -> list[str]:
 def parse_shape(spec: str, name: str = "shape") -> tuple[int, ...]:
     """A shape written ``7x7`` (also ``7×7``, ``3x3x3`` or ``7``) as a tuple of ints.
 
+    The one shape syntax is :func:`kernelflip.io.parse_shape`'s.
+
     >>> parse_shape("7x7"), parse_shape(" 3 x 4 x 5 "), parse_shape("7")
     ((7, 7), (3, 4, 5), (7,))
     """
-    if not isinstance(spec, str) or not _SHAPE.match(spec):
+    from ..io import parse_shape as _parse
+
+    shape = _parse(spec, name) if isinstance(spec, str) else None
+    if shape is None:
         raise ArgumentError(
             f"{name}={spec!r} is not accepted: write a shape as sizes joined by 'x', e.g. '7x7'"
         )
-    return tuple(int(v) for v in re.split(r"[x\u00d7X*]", spec.replace(" ", "")))
+    return shape
 
 
 def is_shape_text(spec) -> bool:
     """True when ``spec`` is a string written like a shape (``7x7``)."""
-    return isinstance(spec, str) and bool(_SHAPE.match(spec))
+    from ..io import SHAPE_PATTERN
+
+    return isinstance(spec, str) and bool(SHAPE_PATTERN.match(spec))
 
 
 def fmt_int(v: int, minus: str = MINUS) -> str:
