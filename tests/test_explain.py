@@ -163,7 +163,7 @@ def test_value_equals_the_operation(op, convention, xs, hs, at, kw):
     assert e.sum_text.endswith(f"= {e.value}".replace("-", M))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.data())
 def test_value_matches_random_problems(data):
     nd = data.draw(st.integers(1, 3))
@@ -316,3 +316,5 @@ def test_bad_arguments():
         kf.explain("conv", "7x7", "3")
     with pytest.raises(ValueError, match="cval=0.5 is not accepted for int64"):
         kf.explain("conv", [1, 2], [1], cval=0.5)
+    with pytest.raises(ValueError, match=r"in explain\('conv', x: list \[0, 1, 2, .*\.\.\., h: 'a'"):
+        kf.explain("conv", list(range(100)), "a")

@@ -421,7 +421,10 @@ def explain(op: str, x, h, *, at=None, mode="same", convention: str = "standard"
     except KernelflipError as exc:
         def desc(a):
             shp = getattr(a, "shape", None)
-            return f"shape {shp}" if shp is not None else repr(a)
+            if shp is not None:
+                return f"shape {shp}"
+            text = repr(a)
+            return text if len(text) <= 40 else f"{type(a).__name__} {text[:30]}..."
         args = ", ".join(f"{k}={v!r}" for k, v in ctx.items())
         raise enrich(exc, f"in explain({op!r}, x: {desc(x)}, h: {desc(h)}, {args})") from None
 
