@@ -60,7 +60,7 @@ def _start(start, shape) -> tuple[int, int]:
 def kernel_labels(h_shape, h_values=None, h_start=None, notation: str = "article"):
     """Text of every kernel element, keyed by signed (row, column) index: names or numbers.
 
-    >>> kernel_labels((3, 3))[(0, 0)], kernel_labels((3, 3), np.arange(9))[(1, 1)]
+    >>> kernel_labels((3, 3))[(0, 0)], kernel_labels((3, 3), np.arange(9).reshape(3, 3))[(1, 1)]
     ('e', '8')
     """
     names = value_names(h_shape, h_start, notation)
@@ -83,8 +83,8 @@ def kernel_figure(h_shape=(3, 3), *, values=None, notation: str = "article", h_s
     names a, b, c, ... row by row from the top left, or the numbers given.
 
     >>> fig = kernel_figure((3, 3))
-    >>> sorted(t.get_text() for t in fig.axes[1].texts if len(t.get_text()) == 1)[:3]
-    ['a', 'b', 'c']
+    >>> [t.get_text() for t in fig.axes[1].texts if t.get_gid() == "value"][:4]
+    ['a', 'b', 'c', 'd']
     """
     check_notation(notation)
     values = _values2(values, "values")
@@ -222,7 +222,8 @@ def alignment_figure(op: str = "conv", x_shape=(7, 7), h_shape=(3, 3), at=(1, 1)
     kernel flipped; correlation shows it as stored.
 
     >>> fig = alignment_figure("conv", at=(1, 1))
-    >>> cell = {t.get_position(): t.get_text() for t in fig.axes[0].texts if t.get_gid() == "name"}
+    >>> cell = {(round(x), round(y - 0.3)): t.get_text()      # names sit 0.3 below centre
+    ...         for t in fig.axes[0].texts if t.get_gid() == "name" for x, y in [t.get_position()]}
     >>> cell[(0, 0)], cell[(2, 2)]       # x[0,0] meets h[1,1] = i: flipped
     ('i', 'a')
     """
