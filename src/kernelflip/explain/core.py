@@ -363,7 +363,18 @@ def explain(op: str, x, h, *, at=None, mode="same", convention: str = "standard"
     :math:`y[m] = \sum_i x[i]\,\overline{h[i-m]}` and the article's correlation
     :math:`y[m] = \sum_i x[i]\,h[m+i]` (see :mod:`kernelflip.plan`), it lists
     each image index ``i`` that meets a kernel element at the output index
-    ``at``, read from :meth:`kernelflip.plan.Plan.terms`.
+    ``at``, read from :meth:`kernelflip.plan.Plan.terms`.  With ``dilation``
+    d the subscripts are divided by d (``h[(m-i)/d]``) and only whole ones
+    name a kernel element.
+
+    Sizes: one term per kernel element (M terms for M kernel values, however
+    large the image), plus the drop-outs of ``show_outside``.  ``at`` must lie
+    in the output's index range for ``mode``, with image support
+    ``sx..sx+N-1`` and kernel support ``sh..sh+K-1`` per axis: ``same`` is
+    ``sx..sx+N-1`` (N outputs), ``full`` the whole support (N + d(K-1)
+    outputs, e.g. ``sx+d*sh .. sx+N-1+d*(sh+K-1)`` for conv), ``valid`` where
+    the kernel lies wholly inside the image (N - d(K-1) outputs); ``stride``
+    keeps every stride-th index from the first.
 
     Parameters
     ----------
