@@ -103,7 +103,19 @@ def parse_index(text: str, name: str = "index") -> tuple[int, ...]:
 
 
 def load_array(path: str) -> np.ndarray:
-    """Read an array file (.npy, .csv, .txt) or an image file (as greyscale uint8)."""
+    """Read an array file (.npy, .csv, .txt) or an image file (as greyscale uint8).
+
+    CSV and text files give int64 when every entry is an integer, else
+    float64; a file of one line is 1-D.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "k.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("1,2,1\\n2,4,2\\n")
+    >>> load_array(path)
+    array([[1, 2, 1],
+           [2, 4, 2]])
+    """
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".npy":
         return np.load(path, allow_pickle=False)
@@ -166,6 +178,14 @@ def save_array(path: str, values) -> str:
     PNG output is scaled linearly so the minimum maps to 0 and the maximum to
     255 (a constant array gives all 0); the returned note says so with the
     numbers.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "y.png")
+    >>> save_array(path, [[0, 5], [10, 20]]).split(": ")[1]
+    'values 0..20 scaled linearly to 0..255 (shape (2, 2))'
+    >>> load_array(path)
+    array([[  0,  64],
+           [128, 255]], dtype=uint8)
     """
     arr = np.asarray(values)
     suffix = os.path.splitext(path)[1].lower()
