@@ -26,10 +26,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ExactnessError
 from ..lattice import Indexed, indexed
 
 __all__ = ["Recipe", "evaluate", "same_pads"]
+
+
+def _limbs(a: np.ndarray) -> list[np.ndarray]:
+    """Four 16-bit limbs of integers taken modulo 2**64 (least significant first)."""
+    u = np.asarray(a).astype(np.int64).view(np.uint64) if np.asarray(a).dtype != np.uint64 \
+        else np.asarray(a)
+    return [((u >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64) for k in range(4)]
 
 _SAFE = {"max": max, "min": min, "abs": abs, "__builtins__": {}}
 
@@ -151,6 +158,24 @@ class Recipe:
             cval = int(np.real(cval))
         elif x.dtype.kind != "c" and h.dtype.kind != "c":
             cval = float(np.real(cval))
-        return fn(indexed(x, lat["x_start"]), indexed(h, lat["h_start"]), mode=lat["mode"],
-                  boundary=lat["boundary"], cval=cval, stride=lat["stride"],
-                  dilation=lat["dilation"])
+        def call(xv, hv, cv):
+            return fn(indexed(xv, lat["x_start"]), indexed(hv, lat["h_start"]),
+                      mode=lat["mode"], boundary=lat["boundary"], cval=cv,
+                      stride=lat["stride"], dilation=lat["dilation"])
+
+        try:
+            return call(x, h, cval)
+        except ExactnessError:
+            if not isinstance(cval, int):
+                raise
+        # integers beyond int64's exact range: the libraries wrap modulo 2**64, so sum
+        # 16-bit limbs exactly and recombine in uint64 (which wraps the same way)
+        xl, hl = _limbs(x), _limbs(h)
+        cl = _limbs(np.array(cval))
+        acc = None
+        for i in range(4):
+            for j in range(4 - i):
+                y = call(xl[i], hl[j], int(cl[i]))
+                part = y.values.astype(np.uint64) << np.uint64(16 * (i + j))
+                acc = part if acc is None else acc + part
+        return Indexed(acc.astype(np.int64), y.start, y.step)

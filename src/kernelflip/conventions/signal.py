@@ -114,8 +114,9 @@ def _scipy(op, in1, in2, mode, fn, camp, out_dtype, boundary="constant", cval=0,
         return run_recipe(recipe, in1, in2, lambda y: wrap(y, dt))
     # 'valid' with in2 the larger: scipy slides in1 over in2 (no border is read).
     # convolution commutes; correlation z[k] = sum_l in1[l] conj(in2[l-k]), k = -(M-N)..0,
-    # is the reversed conj of corr(in2, in1); correlate2d reverses corr(in2, conj(in1))
-    recipe = Recipe(op, pads=pads, conj=op == "corr" and not corr2d)
+    # is the reversed conj of corr(in2, in1); correlate2d returns corr(in2, in1) reversed,
+    # i.e. the conjugate of its own formula for complex inputs
+    recipe = Recipe(op, pads=pads, conj=op == "corr")
     flip = tuple(slice(None, None, -1) for _ in range(in1.ndim))
 
     def finish(y):
@@ -145,38 +146,61 @@ def ss_correlate(in1, in2, mode="full", method="auto") -> Outcome:
 
 
 def ss_fftconvolve(in1, in2, mode="full", axes=None) -> Outcome:
-    """scipy.signal.fftconvolve / oaconvolve: as convolve, float results, optional axes."""
+    """scipy.signal.fftconvolve / oaconvolve: as convolve, float results, optional axes.
+
+    Like scipy: axes where either input has length 1 are plain (broadcast)
+    products; the full result is then cut to the mode's shape by
+    ``_centered`` (start ``(full - new) // 2``) on every axis.
+    """
     fn = "scipy.signal.fftconvolve"
     in1, in2 = arr(in1, "in1", fn), arr(in2, "in2", fn)
-    dt = fft_dtype(in1.dtype, in2.dtype)
     if in1.ndim != in2.ndim:
         raise ArgumentError(f"{fn}: in1 and in2 should have the same dimensionality")
-    axes = range(in1.ndim) if axes is None else np.atleast_1d(axes)
-    # scipy drops the axes where either input has length 1 (plain products there) and
-    # returns in1 * in2 in the inputs' own dtype when no axis is left
-    axes = sorted({int(a) % in1.ndim for a in axes
-                   if in1.shape[int(a)] != 1 and in2.shape[int(a)] != 1})
+    if in1.size == 0 or in2.size == 0:
+        raise ArgumentError(f"{fn}: empty inputs are not accepted")
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
+        raise ArgumentError(f"{fn}: mode={mode!r} is not accepted: acceptable mode flags are "
+                            "'valid', 'same', or 'full'")
+    nd = in1.ndim
+    given = range(nd) if axes is None else [int(a) % nd for a in np.atleast_1d(axes)]
+    if axes is not None and not len(given):
+        raise ArgumentError(f"{fn}: when provided, axes cannot be empty")
+    axes = sorted({a for a in given if in1.shape[a] != 1 and in2.shape[a] != 1})
+    other = [a for a in range(nd) if a not in axes]
+    if not all(in1.shape[a] == in2.shape[a] or 1 in (in1.shape[a], in2.shape[a])
+               for a in other):
+        raise ArgumentError(f"{fn}: incompatible shapes for in1 and in2: {in1.shape} and "
+                            f"{in2.shape}")
+    if _swap(mode, [in1.shape[a] for a in axes], [in2.shape[a] for a in axes], fn):
+        in1, in2 = in2, in1
     if not axes:
-        prod = np.multiply(in1, in2)
-        return Outcome(prod, (0,) * prod.ndim, (1,) * prod.ndim, None)
-    if len(axes) == in1.ndim:
-        return _scipy("conv", in1, in2, mode, fn, "E", lambda *d: dt)
-    other = [a for a in range(in1.ndim) if a not in axes]
-    for a in other:
-        if in1.shape[a] != in2.shape[a] and 1 not in (in1.shape[a], in2.shape[a]):
-            raise ArgumentError(f"{fn}: incompatible shapes for in1 and in2: {in1.shape} and "
-                                f"{in2.shape} on the non-convolved axis {a}")
-    shape = [max(in1.shape[a], in2.shape[a]) for a in other]
-    perm = other + axes
-    a1 = np.broadcast_to(np.transpose(in1, perm), tuple(shape) + tuple(in1.shape[a] for a in axes))
-    a2 = np.broadcast_to(np.transpose(in2, perm), tuple(shape) + tuple(in2.shape[a] for a in axes))
-    parts = [_scipy("conv", a1[i], a2[i], mode, fn, "E", lambda *d: dt)
-             for i in np.ndindex(*shape)]
-    first = parts[0]
-    vals = np.stack([p.values for p in parts]).reshape(tuple(shape) + first.values.shape)
-    inv = np.argsort(perm)
-    return Outcome(np.transpose(vals, inv), tuple(np.array((0,) * len(other) + first.start)[inv]),
-                   tuple(np.array((1,) * len(other) + first.step)[inv]), first.recipe)
+        ret, start, recipe = np.multiply(in1, in2), (0,) * nd, None
+    else:
+        dt = fft_dtype(in1.dtype, in2.dtype)
+        bshape = tuple(max(in1.shape[a], in2.shape[a]) for a in other)
+        perm = other + axes
+        a1 = np.broadcast_to(np.transpose(in1, perm),
+                             bshape + tuple(in1.shape[a] for a in axes))
+        a2 = np.broadcast_to(np.transpose(in2, perm),
+                             bshape + tuple(in2.shape[a] for a in axes))
+        recipe = Recipe("conv", pads=tuple(window_pads("full", "E", fn) for _ in axes))
+        parts = [run_recipe(recipe, a1[i], a2[i], lambda y: wrap(y, dt))
+                 for i in np.ndindex(*bshape)]
+        vals = np.stack([p.values for p in parts]).reshape(bshape + parts[0].values.shape)
+        inv = np.argsort(perm)
+        ret = np.transpose(vals, inv)
+        start = tuple(np.array((0,) * len(other) + parts[0].start)[inv])
+    s1, s2 = in1.shape, in2.shape
+    if mode == "full":
+        new = ret.shape
+    elif mode == "same":
+        new = s1
+    else:
+        new = tuple(ret.shape[a] if a not in axes else s1[a] - s2[a] + 1 for a in range(nd))
+    cut = tuple((c - n) // 2 for c, n in zip(ret.shape, new))
+    vals = ret[tuple(slice(c, c + n) for c, n in zip(cut, new))]
+    return Outcome(np.ascontiguousarray(vals), tuple(int(a + c) for a, c in zip(start, cut)),
+                   (1,) * nd, recipe if len(axes) == nd and mode == "full" else None)
 
 
 def _boundary2d(boundary, fn) -> str:
