@@ -95,7 +95,7 @@ class Animation:
 
 def animate(x_shape=(7, 7), h_shape=(3, 3), path=None, *, convention: str = "standard",
             mode="same", notation: str = "article", x_values=None, h_values=None,
-            fps: float = 2.0, dpi: int = 80, max_frames: int = 200) -> Animation:
+            fps: float = 2.0, dpi: int = 72, max_frames: int = 200) -> Animation:
     """Frames of the kernel sliding over the image, convolution (left) and correlation (right).
 
     For every output index m of ``mode`` (row by row) each panel shows the
