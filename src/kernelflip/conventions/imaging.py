@@ -20,8 +20,9 @@ _CV2_NAMES = {0: "BORDER_CONSTANT", 1: "BORDER_REPLICATE", 2: "BORDER_REFLECT",
               3: "BORDER_WRAP", 4: "BORDER_REFLECT_101", 5: "BORDER_TRANSPARENT"}
 _CV2_DEPTHS = {0: np.uint8, 1: np.int8, 2: np.uint16, 3: np.int16, 4: np.int32, 5: np.float32,
                6: np.float64}
-_CV2_ALLOWED = {np.dtype(np.uint8): (0, 3, 5, 6), np.dtype(np.uint16): (2, 5, 6),
-                np.dtype(np.int16): (3, 5, 6), np.dtype(np.float32): (5, 6),
+# source depth -> accepted ddepth (OpenCV 5.0 getLinearFilter, probed)
+_CV2_ALLOWED = {np.dtype(np.uint8): (0, 2, 3, 5, 6), np.dtype(np.uint16): (2, 5, 6),
+                np.dtype(np.int16): (3, 5, 6), np.dtype(np.float32): (5,),
                 np.dtype(np.float64): (6,)}
 
 
@@ -147,10 +148,10 @@ def cv2_filter2D(src, ddepth, kernel, dst=None, anchor=None, delta=None, borderT
     x, k = arr(src, "src", fn), arr(kernel, "kernel", fn)
     if x.dtype.kind == "c" or k.dtype.kind == "c":
         raise ArgumentTypeError(f"{fn}: complex arrays are not accepted by OpenCV")
-    if x.ndim == 1:
-        x = x[:, None]
+    if x.ndim == 1:  # OpenCV 5 takes a 1-D array as one row (1 x N)
+        x = x[None, :]
     if k.ndim == 1:
-        k = k[:, None]
+        k = k[None, :]
     if x.ndim not in (2, 3) or k.ndim != 2:
         raise ArgumentError(f"{fn}: src must be 2-D (or H x W x channels) and kernel 2-D; got "
                             f"{x.shape} and {k.shape}")
