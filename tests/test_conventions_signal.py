@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._conventions_util import ALL_DTYPES, INT_DTYPES, assert_same, shapes, values
 
 import kernelflip as kf
-from tests._conventions_util import ALL_DTYPES, INT_DTYPES, assert_same, shapes, values
 
 ss = pytest.importorskip("scipy.signal")
 
