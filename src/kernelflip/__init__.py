@@ -6,6 +6,7 @@ article's ``y[1, 1]`` (the centre of image, kernel and output is [0, 0]).
 """
 
 from .conventions import like, like_indexed, translate
+from .engines.torch_engine import conv_nn
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -25,5 +26,5 @@ __all__ = [
     "ArgumentError", "ArgumentTypeError", "Choice", "ExactnessError", "IndexRangeError",
     "Indexed", "KernelflipError", "Plan", "TooLargeError", "centered", "choose_method",
     "convolve", "correlate", "indexed", "make_plan", "__version__",
-    "Explanation", "explain", "like", "like_indexed", "translate",
+    "Explanation", "explain", "like", "like_indexed", "translate", "conv_nn",
 ]

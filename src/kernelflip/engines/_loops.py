@@ -87,22 +87,27 @@ def c3(x, w, out, p0, p1, p2, s0, s1, s2, d0, d1, d2, cv):
     n0, n1, n2 = out.shape
     m0, m1, m2 = w.shape
     for i in prange(n0):
+        oi = out[i]
         for a in range(m0):
             q = p0 + s0 * i + d0 * a
             inside0 = q >= 0 and q < x.shape[0]
             for b in range(m1):
-                for j in range(n1):
-                    t = p1 + s1 * j + d1 * b
-                    orow = out[i, j]
-                    if not inside0 or t < 0 or t >= x.shape[1]:
-                        if cv != 0:
-                            for c in range(m2):
-                                _row(orow, x[0, 0], 0, 1, w[a, b, c], 0, 0, n2, cv)
-                        continue
-                    xr = x[q, t]
-                    for c in range(m2):
-                        lo, hi = _span(p2, d2, s2, n2, x.shape[2], c)
-                        _row(orow, xr, p2 + d2 * c, s2, w[a, b, c], lo, hi, n2, cv)
+                jlo, jhi = _span(p1, d1, s1, n1, x.shape[1], b)
+                if not inside0:
+                    jlo, jhi = 0, 0
+                for c in range(m2):
+                    wv = w[a, b, c]
+                    lo, hi = _span(p2, d2, s2, n2, x.shape[2], c)
+                    base = p2 + d2 * c
+                    if cv != 0:
+                        for j in range(0, jlo):
+                            _row(oi[j], x[0, 0], 0, 1, wv, 0, 0, n2, cv)
+                        for j in range(jhi, n1):
+                            _row(oi[j], x[0, 0], 0, 1, wv, 0, 0, n2, cv)
+                    if jhi > jlo:
+                        xq = x[q]
+                        for j in range(jlo, jhi):
+                            _row(oi[j], xq[p1 + s1 * j + d1 * b], base, s2, wv, lo, hi, n2, cv)
 
 
 KERNELS = {1: c1, 2: c2, 3: c3}

@@ -20,24 +20,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from ._base import ENGINES, Problem
 
-# Fitted by `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/calibrate.py`
-# on 2026-11-26, machine: 2-core x86-64 VM (the project's dev box), numpy 2.4.6,
-# scipy 1.17.1, numba 0.68.1, opencv 5.0.0; ns per unit of the feature named.
+# Slopes fitted by `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/calibrate.py`
+# on 2026-11-26 on the project's 2-core x86-64 dev VM (shared with other jobs, so
+# noisy), numpy 2.4.6, scipy 1.17.1, numba 0.68.1 (2 threads), opencv 5.0.0.
+# Fixed per-call costs: median of 200 calls on an 8x8 image, 3x3 kernel, same day.
+# Complex (itemsize 16) entries are not fitted: 4x the float64 slope (4 real
+# multiply-adds per complex one).  Units: (ns per feature unit, ns per call).
 COST = {
-    # engine: {itemsize: (ns per feature unit, fixed ns per call)}
-    "compiled": {4: (0.075, 20_000), 8: (0.15, 20_000), 16: (0.6, 20_000)},
-    "opencv": {4: (0.035, 30_000), 8: (0.12, 30_000)},
-    "opencv_dft": {4: (1.2, 200_000), 8: (1.8, 200_000)},
-    "ndimage": {4: (0.45, 20_000), 8: (0.45, 20_000)},
-    "fft": {4: (0.9, 40_000), 8: (1.4, 40_000), 16: (2.8, 40_000)},
-    "oa": {4: (1.5, 100_000), 8: (1.8, 100_000)},
-    "separable": {4: (0.5, 60_000), 8: (0.6, 60_000), 16: (1.5, 60_000)},
-    "direct": {4: (1.0, 20_000), 8: (1.2, 20_000), 16: (3.0, 20_000)},
+    "compiled": {4: (0.11, 10_000), 8: (0.11, 10_000), 16: (0.44, 10_000)},
+    "direct": {4: (0.40, 50_000), 8: (1.68, 50_000), 16: (6.7, 50_000)},
+    "fft": {4: (0.64, 36_000), 8: (2.2, 36_000), 16: (8.8, 36_000)},
+    "ndimage": {4: (0.73, 11_000), 8: (0.88, 11_000)},
+    "oa": {4: (1.28, 200_000), 8: (2.51, 200_000)},
+    "opencv": {4: (0.045, 6_000), 8: (0.15, 6_000)},
+    "opencv_dft": {4: (0.70, 6_000), 8: (0.82, 6_000)},
+    "separable": {4: (0.08, 20_000), 8: (0.08, 20_000), 16: (0.32, 20_000)},
 }
 OPENCV_DIRECT_TAPS = 49  # above this OpenCV's filter2D switches to its DFT path (measured)
 NAN_SAFE_OPENCV_TAPS = 25
@@ -58,25 +61,37 @@ def _prod(t) -> int:
     return int(np.prod(t, dtype=object)) if len(t) else 1
 
 
-def features(p: Problem) -> dict[str, float]:
-    """Per engine, the work feature its cost scales with (see COST)."""
+@lru_cache(maxsize=256)
+def _shape_features(x_shape, w_shape, canon, cval_zero: bool, real: bool) -> dict:
     from .fft import fft_plan_lengths
-    from .separable import kernel_factors
 
-    c = p.canon
+    x = np.lib.stride_tricks.as_strided(np.zeros(1, np.float64 if real else np.complex128),
+                                        x_shape, (0,) * len(x_shape))
+    w = np.lib.stride_tricks.as_strided(np.zeros(1, x.dtype), w_shape, (0,) * len(w_shape))
+    p = Problem(x, w, canon, 0 if cval_zero else 1, False)
+    c = canon
     out = _prod(c.out_shape)
-    taps = p.w.size
-    span = _prod(c.span(p.w.shape))
-    f = {"compiled": out * taps, "direct": out * taps, "ndimage": span * taps}
+    taps = _prod(w_shape)
+    span = _prod(c.span(w_shape))
+    f = {"compiled": out * taps, "direct": out * taps, "ndimage": span * taps, "span": span}
     _, lens = fft_plan_lengths(p)
     L = _prod(lens)
     f["fft"] = L * math.log2(max(L, 2))
-    wd = _prod(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, p.w.shape)))
+    wd = _prod(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, w_shape)))
     f["oa"] = span * math.log2(max(4 * wd, 2)) * 2
     f["opencv"] = span * taps if taps <= OPENCV_DIRECT_TAPS else 0
     f["opencv_dft"] = span * math.log2(max(span, 2)) if taps > OPENCV_DIRECT_TAPS else 0
+    return f
+
+
+def features(p: Problem) -> dict[str, float]:
+    """Per engine, the work feature its cost scales with (see COST)."""
+    from .separable import kernel_factors
+
+    real = p.x.dtype.kind != "c" and p.w.dtype.kind != "c"
+    f = dict(_shape_features(p.x.shape, p.w.shape, p.canon, bool(p.cval == 0), real))
     terms = kernel_factors(p.w) if p.ndim >= 2 else None
-    f["separable"] = (len(terms) * sum(p.w.shape) * span) if terms else 0
+    f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
     return f
 
 

@@ -1,4 +1,4 @@
-"""OpenCV engine: cv2.filter2D on 2-D float32/float64 data, where installed.
+"""OpenCV engine: cv2.filter2D on 2-D (and 1-D, as one row) float32/float64 data.
 
 cv2.filter2D computes ``dst[i] = sum_r w[r] src[i + r - anchor]`` (a
 correlation, OpenCV's convention; the kernel arrives already in correlation
@@ -12,6 +12,8 @@ engine is not exact and never receives integer or non-finite data from
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -38,13 +40,21 @@ def cv2_available() -> bool:
 def refuses_2d_float(p: Problem) -> str | None:
     if p.exact:
         return "integer data: OpenCV saturates or rounds integers"
-    if p.ndim != 2:
-        return f"{p.ndim} axes: OpenCV filters 2-D images"
+    if p.ndim not in (1, 2):
+        return f"{p.ndim} axes: OpenCV filters 2-D images (1-D as one row)"
     if p.x.dtype.name not in ("float32", "float64"):
         return f"dtype {p.x.dtype}: OpenCV filters float32 and float64"
     if any(n >= 2**31 for n in p.x.shape):
         return "image larger than OpenCV's int32 sizes"
     return None
+
+
+def as_row(p: Problem) -> Problem:
+    """A 1-D problem as a 2-D one of a single row (OpenCV has no 1-D filters)."""
+    c = p.canon
+    c2 = replace(c, p0=(0, *c.p0), out_shape=(1, *c.out_shape), stride=(1, *c.stride),
+                 dilation=(1, *c.dilation))
+    return Problem(p.x[None], p.w[None], c2, p.cval, p.exact)
 
 
 class OpenCV(Engine):
@@ -61,6 +71,8 @@ class OpenCV(Engine):
     def run(self, p: Problem) -> np.ndarray:
         import cv2
 
+        if p.ndim == 1:
+            return self.run(as_row(p))[0]
         wd = np.ascontiguousarray(dilate(p.w, p.canon.dilation), dtype=p.x.dtype)
         src, anchor, border, keep = anchored(p, _borders(), wd.shape)
         if any(k == 0 for k in p.out_shape):

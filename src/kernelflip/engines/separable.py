@@ -10,7 +10,7 @@ cost ``out * sum(m_a)`` instead of ``out * prod(m_a)``.
   Gauss's lemma), so the passes are exact int64 sums.  No intermediate
   exceeds ``max|x| * sum|w|``, which the dtype policy has already checked.
 * **Floats, 2-D**: :func:`lowrank` takes the SVD ``w = sum_k s_k u_k v_k^T``
-  and keeps the terms with ``s_k > tol = s_0 * max(m0, m1) * eps64`` (the
+  and keeps the terms with ``s_k > tol = s_0 * max(m0, m1) * eps`` (the
   numerical rank ``r``); the kernel is applied as ``r`` pairs of passes when
   ``r * (m0 + m1) < m0 * m1``.  Error bound, per output, with ``P`` the
   image patch under the kernel and ``eps`` the working dtype's epsilon::
@@ -75,7 +75,7 @@ def int_rank1(w: np.ndarray) -> list[np.ndarray] | None:
 def lowrank(w: np.ndarray):
     """SVD factors of a 2-D float kernel: (s, U, V, dropped) with ``w ~ U diag(s) V^T``.
 
-    Only the numerical rank is kept (``s_k > s_0 * max(m0, m1) * eps64``);
+    Only the numerical rank is kept (``s_k > s_0 * max(m0, m1) * eps``, eps of w's dtype);
     ``dropped`` is ``||w - U diag(s) V^T||_F`` (root sum of squares of the
     singular values left out).
 
@@ -87,7 +87,7 @@ def lowrank(w: np.ndarray):
                                         else np.float64), full_matrices=False)
     if s.size == 0 or s[0] == 0:
         return s[:0], u[:, :0], vt[:0].T, 0.0
-    tol = s[0] * max(w.shape) * np.finfo(np.float64).eps
+    tol = s[0] * max(w.shape) * np.finfo(w.dtype if w.dtype.kind in "fc" else np.float64).eps
     r = int((s > tol).sum())
     dropped = float(np.sqrt((s[r:] ** 2).sum()))  # ||w - w_r||_F
     return s[:r], u[:, :r], vt[:r].T, dropped

@@ -1,0 +1,259 @@
+"""Benchmark harness: kernelflip's ``method="auto"`` against the installed peers.
+
+Every case is a 'same'-size convolution with zero extension (the common
+ground of all peers; kernels have odd sizes so every peer centres them the
+same way).  In one process, for each case: each peer's best time, a check
+that all results agree with kernelflip's (relative max error below 1e-3 for
+float32, 1e-8 for float64), kernelflip's ratio to the fastest peer and to
+``scipy.signal.convolve(method="auto")``, and its ratio to a lower bound:
+``max(bytes moved / measured copy bandwidth, min(2*MACs / measured matmul
+rate, measured cost of the FFT pair of that size))``.
+
+>>> cases = grid(quick=True)
+>>> len(cases) > 5, cases[0].name
+(True, '2d f32 512^2 k3 random')
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+PEERS = ("scipy auto", "scipy direct", "scipy fft", "oaconvolve", "ndimage", "cv2.filter2D",
+         "torch")
+DIRECT_LIMIT = 4e9  # multiply-adds above which direct peers are skipped (minutes each)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    x_shape: tuple
+    k_shape: tuple
+    dtype: str
+    kernel: str = "random"
+
+
+def kernel(kind: str, shape, dtype, rng) -> np.ndarray:
+    """The benchmark kernels: random, gaussian, box, sobel, log (Laplacian of Gaussian)."""
+    grids = np.meshgrid(*[np.arange(n) - (n - 1) / 2 for n in shape], indexing="ij")
+    r2 = sum(g**2 for g in grids)
+    sig = max(shape) / 6
+    if kind == "random":
+        h = rng.standard_normal(shape)
+    elif kind == "gaussian":
+        h = np.exp(-r2 / (2 * sig**2))
+        h /= h.sum()
+    elif kind == "box":
+        h = np.full(shape, 1.0 / math.prod(shape))
+    elif kind == "sobel":
+        d = np.arange(shape[0]) - (shape[0] - 1) / 2
+        s = np.exp(-(np.arange(shape[1]) - (shape[1] - 1) / 2) ** 2 / (2 * sig**2))
+        h = np.outer(d, s)
+    elif kind == "log":
+        h = (r2 / sig**4 - len(shape) / sig**2) * np.exp(-r2 / (2 * sig**2))
+        h -= h.mean()
+    else:  # pragma: no cover - internal
+        raise ValueError(kind)
+    return h.astype(dtype)
+
+
+def grid(quick: bool = False) -> list[Case]:
+    """The grid of issue 5 (``quick``: a subset that runs in well under a minute)."""
+    c = []
+    if quick:
+        for n, k in ((512, 3), (512, 15), (1024, 5)):
+            c.append(Case(f"2d f32 {n}^2 k{k} random", (n, n), (k, k), "float32"))
+        c.append(Case("2d f64 512^2 k31 random", (512, 512), (31, 31), "float64"))
+        c.append(Case("2d f32 1024^2 k15 gaussian", (1024, 1024), (15, 15), "float32", "gaussian"))
+        c.append(Case("1d f64 1e5 k17 random", (10**5,), (17,), "float64"))
+        c.append(Case("1d f64 1e5 k4097 random", (10**5,), (4097,), "float64"))
+        c.append(Case("3d f32 64^3 k3 random", (64, 64, 64), (3, 3, 3), "float32"))
+        return c
+    for dt in ("float32", "float64"):
+        for n in (128, 512, 2048, 4096):
+            for k in (3, 5, 11, 31, 63):
+                c.append(Case(f"2d {dt[0]}{dt[-2:]} {n}^2 k{k} random", (n, n), (k, k), dt))
+    for n in (10**5, 10**7):
+        for k in (17, 257, 4097):
+            c.append(Case(f"1d f64 {n:.0e} k{k} random", (n,), (k,), "float64"))
+    for k in (3, 9):
+        c.append(Case(f"3d f32 128^3 k{k} random", (128,) * 3, (k,) * 3, "float32"))
+    for kind in ("gaussian", "box", "sobel", "log"):
+        for k in (11, 31):
+            c.append(Case(f"2d f32 2048^2 k{k} {kind}", (2048, 2048), (k, k), "float32", kind))
+    return c
+
+
+def _peers(x, h):
+    """name -> zero-argument callable computing the 'same' convolution (installed peers)."""
+    import scipy.ndimage as ndi
+    import scipy.signal as ss
+
+    macs = x.size * h.size
+    p = {"scipy auto": lambda: ss.convolve(x, h, mode="same", method="auto"),
+         "scipy fft": lambda: ss.fftconvolve(x, h, mode="same"),
+         "oaconvolve": lambda: ss.oaconvolve(x, h, mode="same")}
+    if macs <= DIRECT_LIMIT / 10:
+        p["scipy direct"] = lambda: ss.convolve(x, h, mode="same", method="direct")
+    if macs <= DIRECT_LIMIT:
+        p["ndimage"] = lambda: ndi.convolve(x, h, mode="constant")
+    try:
+        import cv2
+    except ImportError:  # pragma: no cover
+        cv2 = None
+    if cv2 is not None and x.ndim <= 2 and max(h.shape) < 2**15:
+        x2 = x if x.ndim == 2 else x[None]
+        hf = np.ascontiguousarray(h[tuple(slice(None, None, -1) for _ in h.shape)])
+        hf2 = hf if hf.ndim == 2 else hf[None]
+
+        def f():
+            return cv2.filter2D(x2, -1, hf2, borderType=cv2.BORDER_CONSTANT).reshape(x.shape)
+
+        p["cv2.filter2D"] = f
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        torch = None
+    if torch is not None and macs <= DIRECT_LIMIT:
+        conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d,
+                3: torch.nn.functional.conv3d}[x.ndim]
+        tx = torch.from_numpy(x)[None, None]
+        th = torch.from_numpy(np.ascontiguousarray(h[tuple(slice(None, None, -1)
+                                                            for _ in h.shape)]))[None, None]
+
+        def g():
+            with torch.no_grad():
+                return conv(tx, th, padding="same")[0, 0].numpy()
+
+        p["torch"] = g
+    return p
+
+
+def timeit(f, budget: float = 0.5, reps: int = 20) -> float:
+    """Best wall time in seconds (one warm-up call, then repeats within ``budget``)."""
+    f()
+    ts = []
+    t0 = time.perf_counter()
+    while not ts or (time.perf_counter() - t0 < budget and len(ts) < reps):
+        t = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t)
+    return min(ts)
+
+
+class Machine:
+    """Measured rates of this machine: copy bandwidth, matmul rate, FFT pair cost."""
+
+    def __init__(self):
+        a = np.ones(2**25, dtype=np.float32)
+        self.bandwidth = 2 * a.nbytes / timeit(lambda: a.copy(), 0.3)  # bytes/s read+write
+        m = np.ones((1024, 1024), dtype=np.float32)
+        self.flops32 = 2 * 1024**3 / timeit(lambda: m @ m, 0.3)
+        m = m.astype(np.float64)
+        self.flops64 = 2 * 1024**3 / timeit(lambda: m @ m, 0.3)
+
+    def describe(self) -> str:
+        import os
+
+        return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
+                f"copy {self.bandwidth / 1e9:.1f} GB/s, matmul f32 {self.flops32 / 1e9:.0f} "
+                f"GFLOP/s, f64 {self.flops64 / 1e9:.0f} GFLOP/s")
+
+    def bound(self, x, h) -> float:
+        """Lower bound in seconds for one 'same' convolution of x with h."""
+        import scipy.fft as sf
+
+        bw = 2 * x.nbytes / self.bandwidth
+        flops = self.flops32 if x.dtype == np.float32 else self.flops64
+        compute = 2 * x.size * h.size / flops
+        lens = [sf.next_fast_len(n + k - 1, real=True) for n, k in zip(x.shape, h.shape)]
+        if math.prod(lens) * x.itemsize < 2**31:
+            z = np.zeros(lens, dtype=x.dtype)
+            spec = sf.rfftn(z, workers=-1)
+            fft = timeit(lambda: (sf.rfftn(z, workers=-1),
+                                  sf.irfftn(spec, lens, workers=-1)), 0.3, 5)
+        else:  # pragma: no cover - huge
+            fft = compute
+        return max(bw, min(compute, fft))
+
+
+def run_case(case: Case, machine: Machine, budget: float = 0.5, rng=None) -> dict:
+    """Time kernelflip and every peer on one case; check agreement."""
+    import kernelflip as kf
+
+    rng = rng or np.random.default_rng(0)
+    x = rng.standard_normal(case.x_shape).astype(case.dtype)
+    h = kernel(case.kernel, case.k_shape, case.dtype, rng)
+    ref = kf.convolve(x, h, mode="same").values
+    choice = kf.choose_method(x, h, mode="same").method
+    res = {"case": case.name, "method": choice,
+           "kf": timeit(lambda: kf.convolve(x, h, mode="same"), budget)}
+    tol = 1e-3 if case.dtype == "float32" else 1e-8
+    scale = float(np.abs(ref).max()) or 1.0
+    bad = []
+    for name, f in _peers(x, h).items():
+        out = np.asarray(f())
+        err = float(np.abs(out - ref).max()) / scale
+        if out.shape != ref.shape or not err <= tol:
+            bad.append(f"{name} ({err:.1e})")
+            continue
+        res[name] = timeit(f, budget)
+    res["disagree"] = bad
+    res["bound"] = machine.bound(x, h)
+    peers = {k: v for k, v in res.items() if k in PEERS}
+    res["best_peer"] = min(peers, key=peers.get) if peers else None
+    return res
+
+
+def ratios(res: dict) -> tuple[float, float, float]:
+    """(kf / fastest peer, scipy auto / kf, kf / bound)."""
+    bp = res[res["best_peer"]] if res["best_peer"] else float("nan")
+    return (res["kf"] / bp, res.get("scipy auto", float("nan")) / res["kf"],
+            res["kf"] / res["bound"])
+
+
+def table(results: list[dict]) -> str:
+    """A Markdown table of the results, with geometric means."""
+    head = ("| case | kf method | kf ms | fastest peer | peer ms | kf/peer | scipy auto ms "
+            "| scipy/kf | kf/bound | disagree |")
+    lines = [head, "|" + "---|" * 10]
+    g = [[], [], []]
+    for r in results:
+        a, b, c = ratios(r)
+        for lst, v in zip(g, (a, b, c)):
+            if v == v:
+                lst.append(v)
+        bp = r["best_peer"]
+        lines.append(f"| {r['case']} | {r['method']} | {r['kf'] * 1e3:.2f} | {bp} | "
+                     f"{r[bp] * 1e3:.2f} | {a:.2f} | {r.get('scipy auto', float('nan')) * 1e3:.1f}"
+                     f" | {b:.1f} | {c:.1f} | {', '.join(r['disagree']) or '-'} |")
+
+    def gm(v):
+        return math.exp(sum(map(math.log, v)) / len(v)) if v else float("nan")
+
+    lines.append(f"| **geometric mean** ({len(results)} cases) | | | | | **{gm(g[0]):.2f}** | | "
+                 f"**{gm(g[1]):.1f}** | **{gm(g[2]):.1f}** | |")
+    return "\n".join(lines)
+
+
+def main(quick: bool = False, budget: float = 0.5, match: str | None = None, out=print) -> list:
+    """Run the grid and print one line per case, then the Markdown table."""
+    machine = Machine()
+    out(f"machine: {machine.describe()}")
+    results = []
+    for case in grid(quick):
+        if match and match not in case.name:
+            continue
+        r = run_case(case, machine, budget)
+        a, b, c = ratios(r)
+        out(f"{case.name:28s} kf {r['method']:9s} {r['kf'] * 1e3:9.2f} ms | best {r['best_peer']}"
+            f" {r[r['best_peer']] * 1e3:.2f} ms | kf/peer {a:.2f} | scipy/kf {b:.1f} | "
+            f"kf/bound {c:.1f}" + (f" | DISAGREE {r['disagree']}" if r["disagree"] else ""))
+        results.append(r)
+    out("")
+    out(table(results))
+    return results

@@ -1,0 +1,33 @@
+"""``kernelflip bench``: time method="auto" against the installed peers (kernelflip.bench)."""
+
+from __future__ import annotations
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("bench", help="benchmark method='auto' against scipy, OpenCV, torch",
+                       description="Time kernelflip's method='auto' against the installed "
+                                   "peers on the grid of cases, check that all results agree, "
+                                   "and print ratios (to the fastest peer, to scipy's auto, to "
+                                   "a bandwidth/compute/FFT bound) and a Markdown table.")
+    p.add_argument("--quick", action="store_true", help="a small grid, under a minute")
+    p.add_argument("--match", metavar="TEXT", help="only the cases whose name contains TEXT")
+    p.add_argument("--budget", type=float, default=0.5, metavar="SECONDS",
+                   help="time spent repeating each call (default 0.5)")
+    p.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from . import UsageError
+
+    if not args.budget > 0:
+        raise UsageError(f"--budget {args.budget!r} is not accepted: give a positive number")
+    from ..bench import main, table
+
+    results = main(quick=args.quick, budget=args.budget, match=args.match)
+    if not results:
+        raise UsageError(f"--match {args.match!r} selects no case")
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(table(results) + "\n")
+    return 0
