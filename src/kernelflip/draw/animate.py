@@ -95,7 +95,7 @@ class Animation:
 
 def animate(x_shape=(7, 7), h_shape=(3, 3), path=None, *, convention: str = "standard",
             mode="same", notation: str = "article", x_values=None, h_values=None,
-            fps: float = 2.0, dpi: int = 72, max_frames: int = 200) -> Animation:
+            fps: float = 2.0, dpi: int = 84, max_frames: int = 200) -> Animation:
     """Frames of the kernel sliding over the image, convolution (left) and correlation (right).
 
     For every output index m of ``mode`` (row by row) each panel shows the
@@ -173,7 +173,7 @@ def animate(x_shape=(7, 7), h_shape=(3, 3), path=None, *, convention: str = "sta
         rects = [ax_im.add_patch(Rectangle((0, 0), 1, 1, facecolor=_tint(color, 0.45),
                                            edgecolor=color, lw=0.8, zorder=2, animated=True))
                  for _ in range(n_taps)]
-        texts = [ax_im.text(0, 0, "", ha="center", va="center", fontsize=8, fontweight="bold",
+        texts = [ax_im.text(0, 0, "", ha="center", va="center", fontsize=9, fontweight="bold",
                             zorder=3, animated=True) for _ in range(n_taps)]
         out_cells = {m: ax_out.add_patch(Rectangle((m[1] - 0.5, m[0] - 0.5), 1, 1,
                                                    facecolor=_tint(color, 0.3), edgecolor="none",
@@ -188,11 +188,13 @@ def animate(x_shape=(7, 7), h_shape=(3, 3), path=None, *, convention: str = "sta
     canvas.draw()  # the static parts once; animated artists are drawn per frame
     background = canvas.copy_from_bbox(fig.bbox)
     frames = []
-    done: list[tuple[int, int]] = []
     for f, m in enumerate(outputs):
+        # the filled output cells accumulate in the background; the rest moves
         canvas.restore_region(background)
-        done.append(m)
-        for k, (ax_im, ax_out, rects, texts, out_cells, cur) in enumerate(movers):
+        for _, ax_out, _, _, out_cells, _ in movers:
+            ax_out.draw_artist(out_cells[m])
+        background = canvas.copy_from_bbox(fig.bbox)
+        for k, (ax_im, ax_out, rects, texts, _, cur) in enumerate(movers):
             terms = all_terms[k][f]
             parts = []
             for j, p in enumerate(terms):
@@ -203,8 +205,6 @@ def animate(x_shape=(7, 7), h_shape=(3, 3), path=None, *, convention: str = "sta
                 parts.append(f"x{fmt_index(p.image, notation)}·{labels[p.tap]}")
             for a in rects + texts:
                 ax_im.draw_artist(a)
-            for d in done:
-                ax_out.draw_artist(out_cells[d])
             cur.set_xy((m[1] - 0.5, m[0] - 0.5))
             ax_out.draw_artist(cur)
             per = h_shape[1]
