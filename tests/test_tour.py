@@ -174,7 +174,7 @@ def test_numeric_figure_without_scikit_image(monkeypatch):
 
 
 def test_backprop_check_catches_a_wrong_rule():
-    """The check is a real test: with convolve and correlate swapped it reports False."""
+    """The check is a real test: claiming the gradient is a correlation reports False."""
     import kernelflip as kf
     from kernelflip.lattice import indexed
     from kernelflip.tour.build import _backprop_check
@@ -182,5 +182,5 @@ def test_backprop_check_catches_a_wrong_rule():
     x = np.arange(25).reshape(5, 5)
     h = np.array([[1, 2, 4], [8, 16, 32], [64, 128, 256]])
     assert _backprop_check(x, h, kf.convolve, kf.correlate, indexed)[0] is True
-    ok, text = _backprop_check(x, h, kf.correlate, kf.convolve, indexed)
+    ok, text = _backprop_check(x, h, kf.correlate, kf.correlate, indexed)
     assert ok is False and "False" in text
