@@ -1,0 +1,126 @@
+"""GPU benchmark: kernelflip's torch path on CUDA tensors against torch (cuDNN, FFT) and CuPy.
+
+Run once on a GPU machine (writes a Markdown table to the path given, default gpu.md):
+
+    python bench/gpu.py [OUT.md]
+
+Cases: single-channel 'same' convolution with zero extension, float32, on
+the device; plus the CNN case (N=16, C=64->64, 56x56, 3x3) where kernelflip's
+conv_nn is torch's conv2d.  Times are the best of CUDA-synchronised repeats.
+"""
+
+# ruff: noqa: B023  (closures are timed at once, inside their loop iteration)
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def main(path="gpu.md"):
+    import torch
+    import torch.nn.functional as F
+
+    from kernelflip.engines import torch_engine as te
+
+    lines = []
+
+    def say(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    dry = os.environ.get("KF_GPU_DRY_RUN") == "1"  # exercise the script on the CPU
+    if not torch.cuda.is_available() and not dry:
+        say("no CUDA device: nothing to measure")
+        return
+    dev = torch.device("cpu" if dry else "cuda")
+    if dry:
+        torch.cuda.synchronize = lambda: None
+    say(f"device: {'cpu (dry run)' if dry else torch.cuda.get_device_name(0)}, "
+        f"torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}")
+    try:
+        if dry:
+            raise ImportError("dry run")
+        import cupy as cp
+        import cupyx.scipy.ndimage as cnd
+        import cupyx.scipy.signal as csig
+        say(f"cupy {cp.__version__}")
+    except Exception as exc:  # noqa: BLE001 - report and go on without CuPy
+        cp = None
+        say(f"cupy unavailable: {exc}")
+    torch.backends.cudnn.benchmark = True
+
+    def timeit(f, reps=20):
+        f()
+        torch.cuda.synchronize()
+        best = 1e9
+        t_end = time.perf_counter() + 1.0
+        for _ in range(reps):
+            t = time.perf_counter()
+            f()
+            torch.cuda.synchronize()
+            best = min(best, time.perf_counter() - t)
+            if time.perf_counter() > t_end:
+                break
+        return best
+
+    def torch_fft(x, h):
+        n = tuple(a + b - 1 for a, b in zip(x.shape, h.shape))
+        d = tuple(range(x.ndim))
+        full = torch.fft.irfftn(torch.fft.rfftn(x, s=n, dim=d) * torch.fft.rfftn(h, s=n, dim=d),
+                                s=n, dim=d)
+        return full[tuple(slice((b - 1) // 2, (b - 1) // 2 + a) for a, b in zip(x.shape, h.shape))]
+
+    cases = [((2048, 2048), k) for k in (3, 5, 11, 31)] + [((4096, 4096), k) for k in (3, 11)]
+    cases += [((128, 128, 128), 3), ((128, 128, 128), 9)]
+    if dry:
+        cases = [((64, 64), 3), ((64, 64), 13), ((16, 16, 16), 3)]
+    say("")
+    say("| case | kf ms | cuDNN ms | torch FFT ms | cupy ndimage ms | cupy fftconvolve ms "
+        "| fastest | kf/fastest | max rel err |")
+    say("|---|---|---|---|---|---|---|---|---|")
+    g = torch.Generator(device="cpu").manual_seed(0)
+    for shape, k in cases:
+        x = torch.randn(shape, generator=g).to(dev)
+        h = torch.randn((k,) * len(shape), generator=g).to(dev)
+        conv = {2: F.conv2d, 3: F.conv3d}[x.ndim]
+        hf = torch.flip(h, dims=tuple(range(h.ndim)))
+        t = {"kf": timeit(lambda: te.convolve(x, h, mode="same").values),
+             "cuDNN": timeit(lambda: conv(x[None, None], hf[None, None], padding="same"))}
+        t["torch FFT"] = timeit(lambda: torch_fft(x, h))
+        ref = conv(x[None, None], hf[None, None], padding="same")[0, 0]
+        err = float((te.convolve(x, h, mode="same").values - ref).abs().max() / ref.abs().max())
+        if cp is not None:
+            xc, hc = cp.asarray(x), cp.asarray(h)
+
+            def cup(f):
+                def g_():
+                    f()
+                    cp.cuda.Device().synchronize()
+                return g_
+            if k <= 11:
+                t["cupy ndimage"] = timeit(cup(lambda: cnd.convolve(xc, hc, mode="constant")))
+            t["cupy fftconvolve"] = timeit(cup(lambda: csig.fftconvolve(xc, hc, mode="same")))
+        peers = {a: b for a, b in t.items() if a != "kf"}
+        best = min(peers, key=peers.get)
+
+        def ms(name):
+            return f"{t[name] * 1e3:.3f}" if name in t else "-"
+        say(f"| {'x'.join(map(str, shape))} k{k} | {ms('kf')} | {ms('cuDNN')} | {ms('torch FFT')}"
+            f" | {ms('cupy ndimage')} | {ms('cupy fftconvolve')} | {best} | "
+            f"{t['kf'] / peers[best]:.2f} | {err:.1e} |")
+    # CNN case
+    x = torch.randn((2, 4, 8, 8) if dry else (16, 64, 56, 56), generator=g).to(dev)
+    w = torch.randn((4, 4, 3, 3) if dry else (64, 64, 3, 3), generator=g).to(dev)
+    for dt in (torch.float32,) if dry else (torch.float32, torch.float16):
+        xx, ww = x.to(dt), w.to(dt)
+        a = timeit(lambda: te.conv_nn(xx, ww, padding=1))
+        b = timeit(lambda: F.conv2d(xx, ww, padding=1))
+        say(f"| CNN 16x64x56x56, 64x64x3x3 {str(dt)[6:]} | {a * 1e3:.3f} | {b * 1e3:.3f} | - | - "
+            f"| - | cuDNN | {a / b:.2f} | 0 |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,177 @@
+"""Engines agree with the reference engine; the chooser keeps correctness first."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kernelflip as kf
+from kernelflip.engines import ENGINES, choose, separable
+from kernelflip.ops import _prepare
+
+FAST = [n for n in ENGINES if n not in ("reference",) and ENGINES[n].available()]
+DTYPES = ["int64", "float32", "float64", "complex128"]
+MODES = ["full", "same", "valid"]
+BOUNDARIES = ["constant", "symmetric", "reflect", "edge", "wrap"]
+
+
+def _tol(dtype, x, h):
+    if np.dtype(dtype).kind in "iu":
+        return 0.0
+    eps = np.finfo(np.dtype(dtype)).eps
+    return 64 * eps * max(1.0, float(np.abs(x).sum()) * float(np.abs(h).max()))
+
+
+@st.composite
+def requests(draw):
+    nd = draw(st.integers(1, 3))
+    top = 7 if nd < 3 else 5
+    xs = tuple(draw(st.integers(1, top)) for _ in range(nd))
+    hs = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dtype = draw(st.sampled_from(DTYPES))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    x = rng.integers(-9, 10, xs).astype(dtype)
+    h = rng.integers(-4, 5, hs).astype(dtype)
+    if draw(st.booleans()) and nd >= 2:  # a rank-1 kernel: exercises the separable engine
+        h = np.ones(hs, dtype=dtype)
+        for ax in range(nd):
+            u = rng.integers(1, 4, hs[ax]).astype(dtype)
+            h = h * u.reshape([-1 if a == ax else 1 for a in range(nd)])
+    kw = dict(mode=draw(st.sampled_from(MODES)), boundary=draw(st.sampled_from(BOUNDARIES)),
+              cval=draw(st.sampled_from([0, 3])), stride=draw(st.integers(1, 2)),
+              dilation=draw(st.integers(1, 2)))
+    op = draw(st.sampled_from(["conv", "corr"]))
+    return op, x, h, kw
+
+
+def _call(op, x, h, kw, method):
+    fn = kf.convolve if op == "conv" else kf.correlate
+    return fn(x, h, method=method, **kw)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_every_engine_agrees_with_the_reference(req):
+    op, x, h, kw = req
+    try:
+        ref = _call(op, x, h, kw, "reference")
+    except kf.ArgumentError as exc:  # e.g. 'valid' with a kernel larger than the image
+        assert "valid" in str(exc) or "empty" in str(exc) or "kernel" in str(exc)
+        return
+    _, p = _prepare(op, x, h, kw["mode"], kw["boundary"], kw["cval"], kw["stride"],
+                    kw["dilation"], "standard")
+    tol = _tol(ref.values.dtype, x, h)
+    for name in [*FAST, "auto"]:
+        if name != "auto" and ENGINES[name].refuses(p):
+            continue
+        y = _call(op, x, h, kw, name)
+        assert y.start == ref.start and y.step == ref.step, name
+        assert y.values.dtype == ref.values.dtype, name
+        if tol == 0:
+            assert np.array_equal(y.values, ref.values), name
+        else:
+            np.testing.assert_allclose(y.values, ref.values, rtol=0, atol=tol, err_msg=name)
+
+
+@pytest.mark.parametrize("method", ["compiled", "separable", "direct", "auto"])
+def test_integers_are_exact_beyond_float64(method):
+    # values near 2**55: float64 sums would lose the low bits
+    big = 2**55 + 1
+    x = np.array([[big, 1, 0, 3], [2, big, 5, 1], [0, 7, big, 2]], dtype=np.int64)
+    h = np.array([[1, 2], [2, 4]], dtype=np.int64)  # rank 1: [1, 2] x [1, 2]
+    y = kf.convolve(x, h, mode="valid", method=method).values
+    want = [[sum(int(x[i + a, j + b]) * int(h[1 - a, 1 - b]) for a in range(2) for b in range(2))
+             for j in range(3)] for i in range(2)]
+    assert y.tolist() == want
+    assert y.dtype == np.int64
+    assert (y.astype(np.float64).astype(np.int64) != y).any()  # float64 could not hold it
+
+
+def test_auto_never_sends_integers_or_nonfinite_to_fft():
+    x = np.ones((300, 300), dtype=np.int64)
+    c = kf.choose_method(x, np.ones((41, 41), dtype=np.int64))
+    assert c.method in ("compiled", "separable", "direct")
+    assert c.reason.startswith("integer data")
+    xf = np.random.default_rng(0).random((300, 300))
+    hf = np.random.default_rng(1).random((41, 41))
+    assert kf.choose_method(xf, hf).method in ("fft", "oa", "opencv")  # the finite case
+    xf[100, 100] = np.nan
+    xf[5, 250] = np.inf
+    c = kf.choose_method(xf, hf)
+    assert c.method not in ("fft", "oa", "separable", "opencv")
+    assert "non-finite" in c.reason
+    y = kf.convolve(xf, hf, mode="same").values
+    d = kf.convolve(xf, hf, mode="same", method="compiled").values
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(d))
+    assert np.isnan(y).sum() < y.size  # not smeared over the whole output
+
+
+def test_auto_handles_complex():
+    rng = np.random.default_rng(2)
+    x = rng.random((40, 40)) + 1j * rng.random((40, 40))
+    h = rng.random((5, 5)) - 2j * rng.random((5, 5))
+    assert kf.choose_method(x, h).method in ("compiled", "direct", "fft")
+    ref = kf.correlate(x, h, mode="same", method="reference").values
+    np.testing.assert_allclose(kf.correlate(x, h, mode="same").values, ref, atol=1e-10)
+
+
+def test_separable_lowrank_error_bound():
+    rng = np.random.default_rng(3)
+    for dtype in (np.float64, np.float32):
+        h = (rng.random((9, 2)) @ rng.random((2, 9))).astype(dtype)  # rank 2
+        x = rng.standard_normal((60, 60)).astype(dtype)
+        assert len(separable.kernel_factors(h)) == 2
+        y = kf.correlate(x, h, mode="valid", method="separable").values.astype(np.float64)
+        exact = kf.correlate(x.astype(np.float64), h.astype(np.float64), mode="valid",
+                             method="compiled").values
+        patch = np.sqrt(kf.correlate(x.astype(np.float64) ** 2, np.ones((9, 9)), mode="valid",
+                                     method="compiled").values.max())
+        bound = separable.error_bound(h, patch, dtype)
+        # the bound covers the low-rank passes; the float32 inputs are the same in both
+        assert np.abs(y - exact).max() <= bound + 9 * 9 * np.finfo(dtype).eps * patch * \
+            np.abs(h).max() * 9
+        assert bound > 0
+
+
+def test_int_rank1_is_exact_and_rejects_rank2():
+    f = separable.int_rank1(np.array([[-2, -4, 6], [3, 6, -9]]))
+    assert np.array_equal(np.multiply.outer(*f), [[-2, -4, 6], [3, 6, -9]])
+    assert separable.int_rank1(np.array([[1, 2], [3, 5]])) is None
+    assert separable.kernel_factors(np.array([[1, 2], [3, 5]])) is None
+
+
+def test_choose_reports_estimates_and_picks_cheapest_for_finite_floats():
+    x = np.random.default_rng(4).random((1024, 1024)).astype(np.float32)
+    _, p = _prepare("conv", x, np.ones((3, 3), np.float32) / 9, "same", "constant", 0, 1, 1,
+                    "standard")
+    est = choose.estimate(p)
+    c = choose.choose(p)
+    assert c.method == min(est, key=est.get)
+    assert f"{c.method} ~" in c.reason
+
+
+def test_compiled_memory_is_the_output_only():
+    pytest.importorskip("numba")
+    x = np.random.default_rng(5).random((256, 256))
+    h = np.ones((7, 7))
+    kf.convolve(x, h, mode="same", method="compiled")  # compile / load first
+    tracemalloc.start()
+    kf.convolve(x, h, mode="same", method="compiled")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak <= 3 * x.nbytes
+
+
+def test_engine_refusals_name_the_reason():
+    _, p = _prepare("conv", np.ones((3, 3, 3, 3)), np.ones((2, 2, 2, 2)), "full", "constant", 0,
+                    1, 1, "standard")
+    assert "1, 2 and 3" in ENGINES["compiled"].refuses(p)
+    assert "2-D" in ENGINES["opencv"].refuses(p)
+    with pytest.raises(kf.ArgumentError, match="method='fft' cannot compute this request"):
+        kf.convolve([1, 2, 3], [1, 1], method="fft")
+    with pytest.raises(kf.ArgumentError, match="method='nope' is not accepted"):
+        kf.convolve([1, 2, 3], [1, 1], method="nope")
