@@ -85,7 +85,40 @@ def grid(quick: bool = False) -> list[Case]:
     for kind in ("gaussian", "box", "sobel", "log"):
         for k in (11, 31):
             c.append(Case(f"2d f32 2048^2 k{k} {kind}", (2048, 2048), (k, k), "float32", kind))
+    c.append(Case("cnn f32 16x64x56^2 64x64x3^2", (16, 64, 56, 56), (64, 64, 3, 3), "float32",
+                  "cnn"))
     return c
+
+
+def _run_cnn(case: Case, machine: Machine, budget: float, rng) -> dict:
+    """The CNN case: kf.conv_nn against torch's conv2d (the only installed peer for it)."""
+    import kernelflip as kf
+
+    x = rng.standard_normal(case.x_shape).astype(case.dtype)
+    w = rng.standard_normal(case.k_shape).astype(case.dtype)
+    ref = kf.conv_nn(x, w, padding=1)
+    res = {"case": case.name, "method": "conv_nn", "disagree": [],
+           "kf": timeit(lambda: kf.conv_nn(x, w, padding=1), budget)}
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        torch = None
+    if torch is not None:
+        tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+
+        def f():
+            with torch.no_grad():
+                return torch.nn.functional.conv2d(tx, tw, padding=1).numpy()
+
+        if np.abs(f() - ref).max() <= 1e-3 * np.abs(ref).max():
+            res["torch"] = timeit(f, budget)
+        else:  # pragma: no cover
+            res["disagree"].append("torch")
+    macs = ref.size * w.shape[1] * 9
+    res["bound"] = max((x.nbytes + ref.nbytes) / machine.bandwidth, 2 * macs / machine.flops32)
+    peers = {k: v for k, v in res.items() if k in PEERS}
+    res["best_peer"] = min(peers, key=peers.get) if peers else None
+    return res
 
 
 def _peers(x, h):
@@ -148,13 +181,14 @@ def timeit(f, budget: float = 0.5, reps: int = 20) -> float:
 class Machine:
     """Measured rates of this machine: copy bandwidth, matmul rate, FFT pair cost."""
 
-    def __init__(self):
+    def __init__(self, budget: float = 0.3):
+        self.budget = budget
         a = np.ones(2**25, dtype=np.float32)
-        self.bandwidth = 2 * a.nbytes / timeit(lambda: a.copy(), 0.3)  # bytes/s read+write
+        self.bandwidth = 2 * a.nbytes / timeit(lambda: a.copy(), budget)  # bytes/s read+write
         m = np.ones((1024, 1024), dtype=np.float32)
-        self.flops32 = 2 * 1024**3 / timeit(lambda: m @ m, 0.3)
+        self.flops32 = 2 * 1024**3 / timeit(lambda: m @ m, budget)
         m = m.astype(np.float64)
-        self.flops64 = 2 * 1024**3 / timeit(lambda: m @ m, 0.3)
+        self.flops64 = 2 * 1024**3 / timeit(lambda: m @ m, budget)
 
     def describe(self) -> str:
         import os
@@ -175,7 +209,7 @@ class Machine:
             z = np.zeros(lens, dtype=x.dtype)
             spec = sf.rfftn(z, workers=-1)
             fft = timeit(lambda: (sf.rfftn(z, workers=-1),
-                                  sf.irfftn(spec, lens, workers=-1)), 0.3, 5)
+                                  sf.irfftn(spec, lens, workers=-1)), self.budget, 5)
         else:  # pragma: no cover - huge
             fft = compute
         return max(bw, min(compute, fft))
@@ -186,6 +220,8 @@ def run_case(case: Case, machine: Machine, budget: float = 0.5, rng=None) -> dic
     import kernelflip as kf
 
     rng = rng or np.random.default_rng(0)
+    if case.kernel == "cnn":
+        return _run_cnn(case, machine, budget, rng)
     x = rng.standard_normal(case.x_shape).astype(case.dtype)
     h = kernel(case.kernel, case.k_shape, case.dtype, rng)
     ref = kf.convolve(x, h, mode="same").values
@@ -242,7 +278,7 @@ def table(results: list[dict]) -> str:
 
 def main(quick: bool = False, budget: float = 0.5, match: str | None = None, out=print) -> list:
     """Run the grid and print one line per case, then the Markdown table."""
-    machine = Machine()
+    machine = Machine(min(budget, 0.3))
     out(f"machine: {machine.describe()}")
     results = []
     for case in grid(quick):

@@ -96,7 +96,29 @@ def features(p: Problem) -> dict[str, float]:
 
 
 def estimate(p: Problem) -> dict[str, float]:
-    """Estimated ns per engine that can take ``p`` (available, not refusing)."""
+    """Estimated ns per engine that can take ``p`` (available, not refusing).
+
+    Cached on what the estimate depends on: shapes, dtypes, the canonical
+    operation, whether cval is 0, exactness and the kernel's factorisation.
+    """
+    from .separable import kernel_factors
+
+    terms = kernel_factors(p.w) if p.ndim >= 2 else None
+    key = (p.x.shape, p.x.dtype.str, p.w.shape, p.w.dtype.str, p.canon, bool(p.cval == 0),
+           p.exact, len(terms) if terms else 0)
+    hit = _ESTIMATES.get(key)
+    if hit is None:
+        hit = _estimate(p)
+        if len(_ESTIMATES) > 512:
+            _ESTIMATES.clear()
+        _ESTIMATES[key] = hit
+    return dict(hit)
+
+
+_ESTIMATES: dict = {}
+
+
+def _estimate(p: Problem) -> dict[str, float]:
     f = features(p)
     size = p.x.dtype.itemsize
     est = {}
