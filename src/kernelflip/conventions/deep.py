@@ -161,7 +161,9 @@ def torch_conv_transpose(nsp: int):
         if any(v < 1 for v in lengths):
             raise ArgumentError(f"{fn}: the output size would be {lengths}: too small")
         # as a correlation of xu with the flipped kernel: pad P = d*(M-1) - p on the left
-        pads = [(f"d * (M - 1) - {b}", f"{L} + {b} - N") for b, L in zip(p, lengths)]
+        # output length L = Nu - 2p + d(M-1) + output_padding (Nu the upsampled length),
+        # so the right pad Q = L - Nu + P = d(M-1) - p + output_padding
+        pads = [(f"d * (M - 1) - {b}", f"d * (M - 1) - {b} + {e}") for b, e in zip(p, op)]
         wt = np.swapaxes(w.reshape((g, cin // g, cig_out) + w.shape[2:]), 1, 2)
         wt = wt.reshape((g * cig_out, cin // g) + w.shape[2:])
         wt = wt[(slice(None), slice(None)) + (slice(None, None, -1),) * nsp]

@@ -170,7 +170,10 @@ def cv2_filter2D(src, ddepth, kernel, dst=None, anchor=None, delta=None, borderT
         raise ArgumentError(f"{fn}: anchor={anchor!r} is not inside the "
                             f"{k.shape[1]}x{k.shape[0]} kernel (anchor is (column, row))")
     boundary = _cv2_border(borderType, fn)
-    recipe = Recipe("corr", pads=((str(ay), f"(M - 1) - {ay}"), (str(ax), f"(M - 1) - {ax}")),
+    # the default anchor stays symbolic (M // 2) so translations hold for any kernel size
+    py = "M // 2" if anchor is None or int(anchor[1]) == -1 else str(ay)
+    px = "M // 2" if anchor is None or int(anchor[0]) == -1 else str(ax)
+    recipe = Recipe("corr", pads=((py, f"(M - 1) - ({py})"), (px, f"(M - 1) - ({px})")),
                     boundary=boundary)
     d = 0.0 if delta is None else float(delta)
     k64 = k.astype(np.float64)
