@@ -246,7 +246,7 @@ def _t_scipy(c: _Call, target: str) -> str:
     b = c.r.boundary
     native = b in borders and (b != "constant" or not c.r.cval or two_d)
     extra = ""
-    if two_d and native:
+    if two_d and native and (b != "constant" or c.r.cval):
         extra = f", boundary={borders[b]!r}" + (f", fillvalue={c.r.cval!r}" if c.r.cval else "")
     head = ["import numpy as np", "import scipy.signal as ss"]
     if native and all(d == 1 for d in c.d):
