@@ -53,6 +53,13 @@ def add_parser(subparsers) -> None:
                         "kernel subscript names no kernel element (they drop out)")
     p.add_argument("--ascii", action="store_true",
                    help="text format with - * | instead of the minus sign, dot and rule")
+    p.add_argument("--like", metavar="LIBRARY.FUNCTION", default=None,
+                   help="show the example under a library's convention (e.g. cv2.filter2D, "
+                        "scipy.signal.correlate2d, torch.conv2d): its operation, anchor, window "
+                        "and border replace --op/--mode/--boundary; indices are array positions")
+    p.add_argument("--like-option", metavar="KEY=VALUE", action="append", default=[],
+                   help="a keyword option of the --like function, in its own terms "
+                        "(repeatable): borderType=0, mode=same, padding=same, origin=-1")
     p.set_defaults(func=run)
 
 
@@ -65,10 +72,15 @@ def run(args: argparse.Namespace) -> int:
     at = None if args.at is None else int_tuple(args.at, "--at")
     if args.show_outside < 0:
         raise UsageError(f"--show-outside={args.show_outside} is not accepted: give N >= 0")
+    like = {}
+    if args.like is not None:
+        from ._like import like_options
+
+        like = dict(like=args.like, like_options=like_options(args.like_option))
     try:
         e = explain(args.op, x, h, at=at, convention=args.convention, notation=args.notation,
                     show_outside=args.show_outside, **operation_kwargs(args),
-                    **operand_starts(args))
+                    **operand_starts(args), **like)
     except (ArgumentError, ArgumentTypeError, IndexRangeError) as exc:
         raise UsageError(str(exc)) from None
     if args.format == "text":

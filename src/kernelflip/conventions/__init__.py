@@ -18,7 +18,7 @@ from .recipe import Recipe
 from .translate import NoEquivalent, translate
 
 __all__ = ["CATALOGUE", "Convention", "Recipe", "NoEquivalent", "like", "like_indexed",
-           "lattice_args", "lookup", "names", "translate", "outcome"]
+           "lattice_args", "lookup", "names", "translate", "outcome", "explain_args"]
 
 
 def outcome(name: str, *args, **kwargs):
@@ -104,3 +104,49 @@ def lattice_args(name: str, *args, **kwargs) -> dict:
     lat = out.recipe.lattice(out.x_shape, out.h_shape)
     lat.update(conj=out.recipe.conj, cval=out.recipe.cval)
     return lat
+
+
+def _shape_of(a) -> tuple[int, ...]:
+    """The shape of an explain() operand: values, an Indexed array, or a shape spec."""
+    import numpy as np
+
+    if isinstance(a, Indexed):
+        return a.shape
+    if isinstance(a, str):
+        try:
+            return tuple(int(v) for v in a.lower().split("x"))
+        except ValueError:
+            raise ArgumentError(f"{a!r} is not a shape such as '7x7'") from None
+    if isinstance(a, int):
+        return (a,)
+    if isinstance(a, tuple) and a and all(isinstance(v, int) for v in a):
+        return a
+    return np.asarray(a).shape
+
+
+def explain_args(like: str, x, h, options: dict | None = None) -> dict:
+    """:func:`kernelflip.explain` keyword arguments that put a worked example in a library's terms.
+
+    ``like`` is a catalogue name and ``options`` that library's own keyword
+    arguments (``{"borderType": 0}``, ``{"padding": "same"}``, ...).  The
+    result holds ``op``, ``mode`` (the library's output window), ``boundary``,
+    ``cval``, ``stride``, ``dilation``, ``x_start`` (0: signed index = array
+    position) and ``h_start`` (minus the library's anchor), so border terms
+    show the extended values the library reads.
+
+    >>> a = explain_args("cv2.filter2D", "5x5", "3x3")
+    >>> a["op"], a["boundary"], a["h_start"], a["mode"]
+    ('corr', 'reflect', (-1, -1), 'same')
+    """
+    import numpy as np
+
+    from .translate import plane_call
+
+    xs, hs = _shape_of(x), _shape_of(h)
+    out = plane_call(lookup(like).name, np.zeros(xs), np.zeros(hs), **(options or {}))
+    if out.recipe is None:
+        raise ArgumentError(f"{lookup(like).name} with {options} is not a sliding sum here")
+    lat = out.recipe.lattice(out.x_shape, out.h_shape)
+    return dict(op=lat["op"], mode=lat["mode"], boundary=lat["boundary"],
+                cval=out.recipe.cval, stride=lat["stride"], dilation=lat["dilation"],
+                x_start=lat["x_start"], h_start=lat["h_start"])

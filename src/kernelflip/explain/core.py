@@ -356,7 +356,8 @@ def explain(op: str, x, h, *, at=None, mode="same", convention: str = "standard"
             notation: str = "numpy", show_outside: bool | int = False,
             boundary: str = "constant", cval=0, stride=1, dilation=1,
             x_start: Sequence[int] | None = None, h_start: Sequence[int] | None = None,
-            names: Sequence[str] | None = None) -> Explanation:
+            names: Sequence[str] | None = None, like: str | None = None,
+            like_options: dict | None = None) -> Explanation:
     r"""The terms of one output element, written out as in the article.
 
     For convolution :math:`y[m] = \sum_i x[i]\,h[m-i]`, standard correlation
@@ -401,6 +402,14 @@ def explain(op: str, x, h, *, at=None, mode="same", convention: str = "standard"
     x_start, h_start : explicit starts (signed index of element 0), overriding
         the centred default or an Indexed input's start.
     names : symbolic kernel names in reading order (a symbolic kernel only).
+    like, like_options : a library function (``"cv2.filter2D"``, ``"torch.conv2d"``,
+        see :mod:`kernelflip.conventions`) and its own keyword options; the
+        example is then that library's: its operation, anchor (``h_start``),
+        output window, border, stride and dilation replace ``op``, ``mode``,
+        ``boundary``, ``cval``, ``stride``, ``dilation`` and the starts, and
+        indices are array positions (the output index is the pixel the
+        anchor sits on).  Example: ``explain("corr", "5x5", "3x3", at=(0, 0),
+        like="cv2.filter2D")`` shows ``x[-1,-1] → x[1,1]`` (BORDER_REFLECT_101).
 
     Returns
     -------
@@ -426,6 +435,15 @@ def explain(op: str, x, h, *, at=None, mode="same", convention: str = "standard"
     'y[0] = 1·100 + 2·10 + 3·1 = 123'
     """
     ctx = dict(at=at, mode=mode, convention=convention, notation=notation)
+    if like is not None:  # a library's convention on the lattice (kernelflip.conventions)
+        from ..conventions import explain_args
+
+        lib = explain_args(like, x, h, like_options)
+        op, mode, boundary, cval = lib["op"], lib["mode"], lib["boundary"], lib["cval"]
+        stride, dilation, x_start, h_start = (lib["stride"], lib["dilation"], lib["x_start"],
+                                              lib["h_start"])
+        convention = "standard"
+        ctx.update(like=like, mode=mode)
     try:
         return _explain(op, x, h, at, mode, convention, notation, show_outside, boundary, cval,
                         stride, dilation, x_start, h_start, names)
