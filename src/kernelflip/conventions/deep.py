@@ -236,6 +236,11 @@ def tf_conv(nsp: int):
     return adapter
 
 
+def _jax32(dt) -> np.dtype:
+    return np.dtype({"int64": np.int32, "uint64": np.uint32, "float64": np.float32,
+                     "complex128": np.complex64}.get(np.dtype(dt).name, dt))
+
+
 def _lax_specs(dimension_numbers, nd):
     if dimension_numbers is None:
         sp = "".join(chr(ord("0") + i) for i in range(nd - 2))
@@ -254,6 +259,8 @@ def lax_conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=Non
     """jax.lax.conv_general_dilated: XLA correlation with SAME/SAME_LOWER/VALID or pads."""
     fn = "jax.lax.conv_general_dilated"
     x, w = arr(lhs, "lhs", fn), arr(rhs, "rhs", fn)
+    # JAX's default 32-bit mode stores 64-bit inputs as their 32-bit types
+    x, w = x.astype(_jax32(x.dtype), copy=False), w.astype(_jax32(w.dtype), copy=False)
     if x.dtype != w.dtype:
         raise ArgumentTypeError(f"{fn}: lhs and rhs must have the same dtype, got {x.dtype} "
                                 f"and {w.dtype}")
@@ -282,7 +289,7 @@ def lax_conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=Non
         pads = [(str(int(a)), str(int(b))) for a, b in padding]
     vals, start, step, recipe = _channels(xs, wt, pads, s, d, int(feature_group_count),
                                           "constant", fn)
-    dt = np.dtype(preferred_element_type) if preferred_element_type is not None else x.dtype
+    dt = _jax32(preferred_element_type) if preferred_element_type is not None else x.dtype
     vals = wrap(vals, dt)
     order = ["N", "C"] + spatial
     vals = np.transpose(vals, [order.index(c) for c in os_])

@@ -59,8 +59,12 @@ def plane_call(name: str, x, h, **options):
         return res
     if lib == "cv2":
         if n == "cv2.sepFilter2D":
-            raise NoEquivalent("give cv2.sepFilter2D's kernel as cv2.filter2D with "
-                               "np.outer(kernelY, kernelX)")
+            if h.ndim != 2 or 1 not in h.shape:
+                raise NoEquivalent("cv2.sepFilter2D takes two 1-D kernels: give a kernel with "
+                                   "one row or one column, or use cv2.filter2D with "
+                                   "np.outer(kernelY, kernelX)")
+            kx, ky = (h[0], np.ones(1)) if h.shape[0] == 1 else (np.ones(1), h[:, 0])
+            return outcome(n, x, opts.pop("ddepth", -1), kx, ky, **opts)
         return outcome(n, x, opts.pop("ddepth", -1), h, **opts)
     if lib == "matlab":
         if n == "matlab.filter2":
