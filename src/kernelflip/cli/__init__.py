@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # module names under kernelflip.cli, in the order --help lists them
-COMMANDS = ("explain", "compute", "tour", "bench")
+COMMANDS = ("explain", "compute", "tour", "bench", "compare")
 
 
 class UsageError(Exception):
