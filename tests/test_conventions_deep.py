@@ -198,3 +198,35 @@ def test_tf_matches_lax_same_with_dilation_and_nchw():
     assert_same(nchw, np.moveaxis(want, -1, 1))
     with pytest.raises(ValueError, match="padding='FULL' is not accepted"):
         kf.like("tf.nn.conv2d", x, f, 1, "FULL")
+
+
+def test_tf_conv2d_documented_example():
+    """tf.nn.conv2d API docs example (x_in 1x5x5x1, kernel_in 2x2x1x2, VALID), checked against
+    the documented sum out[b,i,j,k] = sum_{di,dj,q} in[b, i+di, j+dj, q] * filter[di,dj,q,k]."""
+    x_in = np.array([[[[2], [1], [2], [0], [1]], [[1], [3], [2], [2], [3]],
+                      [[1], [1], [3], [3], [0]], [[2], [2], [0], [1], [1]],
+                      [[0], [0], [3], [1], [2]]]], dtype=np.float32)
+    kernel_in = np.array([[[[2, 0.1]], [[3, 0.2]]], [[[0, 0.3]], [[1, 0.4]]]], np.float32)
+    got = kf.like("tf.nn.conv2d", x_in, kernel_in, strides=[1, 1, 1, 1], padding="VALID")
+    assert got.shape == (1, 4, 4, 2) and got.dtype == np.float32
+    want = np.zeros((1, 4, 4, 2), np.float32)
+    for i in range(4):
+        for j in range(4):
+            for k in range(2):
+                want[0, i, j, k] = sum(x_in[0, i + di, j + dj, 0] * kernel_in[di, dj, 0, k]
+                                       for di in range(2) for dj in range(2))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert got[0, 0, :, 0].tolist() == [10, 10, 6, 6]
+
+
+def test_tensors_and_dimension_number_objects_are_accepted():
+    x = torch.randn(1, 2, 5, 5, requires_grad=True)
+    w = torch.randn(3, 2, 3, 3)
+    np.testing.assert_allclose(kf.like("F.conv2d", x, w, padding=1),
+                               F.conv2d(x, w, padding=1).detach().numpy(), rtol=1e-5, atol=1e-5)
+    xn = np.random.default_rng(0).standard_normal((1, 5, 6, 3)).astype(np.float32)
+    wn = np.random.default_rng(1).standard_normal((3, 2, 3, 4)).astype(np.float32)
+    dn = lax.conv_dimension_numbers(xn.shape, wn.shape, ("NHWC", "HWIO", "NHWC"))
+    assert_same(kf.like("lax.conv_general_dilated", xn, wn, (1, 1), "SAME", dimension_numbers=dn),
+                np.asarray(lax.conv_general_dilated(xn, wn, (1, 1), "SAME",
+                                                    dimension_numbers=dn)))

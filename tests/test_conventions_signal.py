@@ -124,3 +124,44 @@ def test_scipy_errors():
         kf.like("ss.correlate", [[1, 2]], [1])
     with pytest.raises(ValueError, match="1-D arrays only"):
         kf.like("np.convolve", [[1, 2]], [1])
+
+
+def test_documented_examples_numpy_and_ndimage():
+    """Examples from the numpy.convolve/correlate and scipy.ndimage docstrings."""
+    assert kf.like("np.convolve", [1, 2, 3], [0, 1, 0.5]).tolist() == [0, 1, 2.5, 4, 1.5]
+    assert kf.like("np.convolve", [1, 2, 3], [0, 1, 0.5], "same").tolist() == [1, 2.5, 4]
+    assert kf.like("np.convolve", [1, 2, 3], [0, 1, 0.5], "valid").tolist() == [2.5]
+    assert kf.like("np.correlate", [1, 2, 3], [0, 1, 0.5]).tolist() == [3.5]
+    assert kf.like("np.correlate", [1, 2, 3], [0, 1, 0.5], "same").tolist() == [2, 3.5, 3]
+    got = kf.like("np.correlate", [1 + 1j, 2, 3 - 1j], [0, 1, 0.5j], "full")
+    assert got.tolist() == [0.5 - 0.5j, 1 + 0j, 1.5 - 1.5j, 3 - 1j, 0]
+    assert kf.like("ndimage.convolve1d", [2, 8, 0, 4, 1, 9, 9, 0], weights=[1, 3]).tolist() \
+        == [14, 24, 4, 13, 12, 36, 27, 0]
+    assert kf.like("ndimage.correlate1d", [2, 8, 0, 4, 1, 9, 9, 0], weights=[1, 3]).tolist() \
+        == [8, 26, 8, 12, 7, 28, 36, 9]
+    a = np.array([[1, 2, 0, 0], [5, 3, 0, 4], [0, 0, 0, 7], [9, 3, 0, 0]])
+    k = np.array([[1, 1, 1], [1, 1, 0], [1, 0, 0]])
+    assert kf.like("ndimage.convolve", a, k, mode="constant", cval=0.0).tolist() == \
+        [[11, 10, 7, 4], [10, 3, 11, 11], [15, 12, 14, 7], [12, 3, 7, 0]]
+
+
+jnp = pytest.importorskip("jax.numpy")
+jss = pytest.importorskip("jax.scipy.signal")
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 7), m=st.integers(1, 7), mode=st.sampled_from(MODES),
+       dt=st.sampled_from(("int32", "uint8", "float32", "float64", "complex64")),
+       seed=st.integers(0, 99))
+def test_jax_copies(n, m, mode, dt, seed):
+    a, v = values(dt, n, seed), values(dt, m, seed + 1)
+    assert_same(kf.like("jnp.convolve", a, v, mode), np.asarray(jnp.convolve(a, v, mode)))
+    assert_same(kf.like("jnp.correlate", a, v, mode), np.asarray(jnp.correlate(a, v, mode)))
+    x2, h2 = values(dt, (n, 3), seed), values(dt, (m, 2), seed + 1)
+    if not _swappable(x2.shape, h2.shape, "valid"):  # JAX checks this in every mode
+        with pytest.raises(ValueError, match="smaller than the other in every dimension"):
+            kf.like("jss.convolve2d", x2, h2, mode)
+        return
+    for name in ("convolve", "correlate", "convolve2d", "correlate2d"):
+        want = np.asarray(getattr(jss, name)(x2, h2, mode))
+        assert_same(kf.like(f"jax.scipy.signal.{name}", x2, h2, mode), want)

@@ -32,7 +32,9 @@ class Outcome:
 
 def arr(a, name: str, fn: str) -> np.ndarray:
     """``a`` as a numeric ndarray, or an error naming the library argument."""
-    if hasattr(a, "numpy") and not isinstance(a, np.ndarray):  # a tensor
+    if hasattr(a, "detach") and not isinstance(a, np.ndarray):  # a torch tensor
+        a = a.detach().cpu().numpy()
+    elif hasattr(a, "numpy") and not isinstance(a, np.ndarray):  # a TensorFlow tensor
         a = a.numpy()
     try:
         out = np.asarray(a)

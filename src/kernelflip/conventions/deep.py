@@ -208,6 +208,8 @@ def tf_conv(nsp: int):
         def spatial(v, name):
             if v is None:
                 return (1,) * nsp
+            if np.ndim(v) and len(v) == nsp and nsp != 1:  # one entry per spatial axis
+                return tuple(int(a) for a in v)
             t = _tuple(v, nsp + 2, name, fn) if np.ndim(v) else (int(v),) * (nsp + 2)
             return t[1:-1] if clast else t[2:]
 
@@ -245,6 +247,18 @@ def _lax_specs(dimension_numbers, nd):
     if dimension_numbers is None:
         sp = "".join(chr(ord("0") + i) for i in range(nd - 2))
         return "NC" + sp, "OI" + sp, "NC" + sp
+    if hasattr(dimension_numbers, "lhs_spec"):  # a lax.ConvDimensionNumbers of index tuples
+        sp = [chr(ord("0") + i) for i in range(nd - 2)]
+
+        def spec(perm, a, b):
+            out = [""] * nd
+            for letter, axis in zip([a, b, *sp], perm):
+                out[axis] = letter
+            return "".join(out)
+
+        dn = dimension_numbers
+        return spec(dn.lhs_spec, "N", "C"), spec(dn.rhs_spec, "O", "I"), spec(dn.out_spec,
+                                                                                "N", "C")
     specs = tuple(dimension_numbers)
     if len(specs) != 3 or not all(isinstance(v, str) for v in specs):
         raise ArgumentError("jax.lax.conv_general_dilated: dimension_numbers must be None or "

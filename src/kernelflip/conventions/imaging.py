@@ -236,10 +236,16 @@ def matlab_conv(u, v, shape="full") -> Outcome:
     """MATLAB conv(u, v, shape): 1-D convolution, 'same' = length of u, camp L."""
     fn = "matlab.conv"
     u, v = arr(u, "u", fn), arr(v, "v", fn)
-    if u.ndim != 1 or v.ndim != 1:
-        raise ArgumentError(f"{fn}: give u and v as 1-D arrays (vectors); got {u.shape} and "
-                            f"{v.shape}")
-    return _matlab_run("conv", u, v, _shape_arg(shape, fn), fn)
+    for name, a in (("u", u), ("v", v)):
+        if a.ndim > 2 or (a.ndim == 2 and 1 not in a.shape):
+            raise ArgumentError(f"{fn}: {name} must be a vector; got shape {a.shape}")
+    res = _matlab_run("conv", u.ravel(), v.ravel(), _shape_arg(shape, fn), fn)
+    if u.ndim == 2:  # a row or column u: the result keeps its orientation
+        vals = res.values.reshape((1, -1) if u.shape[0] == 1 else (-1, 1))
+        return Outcome(vals, (0,) + res.start if u.shape[0] == 1 else res.start + (0,),
+                       (1,) + res.step if u.shape[0] == 1 else res.step + (1,), res.recipe,
+                       res.x_shape, res.h_shape)
+    return res
 
 
 def matlab_conv2(*args) -> Outcome:

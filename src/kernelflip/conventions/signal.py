@@ -236,6 +236,11 @@ def jss(name):
 
     def adapter(in1, in2, mode="full", *args, precision=None, **kw):
         extra = dict(zip(("boundary", "fillvalue") if base[2] else ("method",), args), **kw)
+        s1, s2 = np.shape(in1), np.shape(in2)
+        if len(s1) == len(s2) and not (all(a >= b for a, b in zip(s1, s2))
+                                       or all(a <= b for a, b in zip(s1, s2))):
+            raise ArgumentError(f"{fn}: one input must be smaller than the other in every "
+                                f"dimension (got shapes {s1} and {s2}; JAX checks every mode)")
         if extra.get("boundary", "fill") != "fill" or extra.get("fillvalue", 0) != 0:
             raise ArgumentError(f"{fn}: only boundary='fill' with fillvalue=0 is implemented "
                                 "in JAX (it raises NotImplementedError otherwise)")
