@@ -73,7 +73,8 @@ def _nd_run(op, x, w, output, mode, cval, origin, fn):
         pads = tuple((f"(M - 1) // 2 - ({v})", f"(M - 1) - ((M - 1) // 2 - ({v}))") for v in o)
     dt, out = _nd_output(output, x, w, fn)
     recipe = Recipe(op, pads=pads, conj=op == "corr", boundary=boundary, cval=cval)
-    exact = x.dtype.kind in "biu" and w.dtype.kind in "biu"
+    exact = x.dtype.kind in "biu" and w.dtype.kind in "biu" and float(np.real(cval)) == cval \
+        and float(cval).is_integer()
     work = None if exact else np.result_type(x.dtype, w.dtype, np.float64)
     res = run_recipe(recipe, x, w, lambda y: truncate(y, dt), work=work)
     if out is not None:
