@@ -38,21 +38,23 @@ def _channels(x, w, pads, stride, dilation, groups, boundary="constant", fn=""):
     if groups < 1 or cin % groups or cout % groups or cin // groups != cig:
         raise ArgumentError(f"{fn}: groups={groups} does not fit input channels {cin}, weight "
                             f"shape {w.shape} (expected in_channels / groups = {cig})")
-    recipe = Recipe("corr", pads=(("0", "0"),) + tuple(pads), conj=False, boundary=boundary,
-                    stride=(1,) + tuple(stride), dilation=(1,) + tuple(dilation))
+    # one correlation per output channel: batch axis (kernel length 1) and channel axis
+    # ('valid', so the channel sum) ride along with the spatial axes
+    recipe = Recipe("corr", pads=(("0", "0"), ("0", "0")) + tuple(pads), conj=False,
+                    boundary=boundary, stride=(1, 1) + tuple(stride),
+                    dilation=(1, 1) + tuple(dilation))
     spatial = Recipe("corr", pads=tuple(pads), conj=False, boundary=boundary,
                      stride=tuple(stride), dilation=tuple(dilation))
     cog = cout // groups
     out, first = None, None
-    for i in range(b):
-        for o in range(cout):
-            g = o // cog
-            y = recipe.run(x[i, g * cig:(g + 1) * cig], w[o])
-            if out is None:
-                out = np.zeros((b, cout) + y.shape[1:], dtype=y.dtype)
-                first = y
-            out[i, o] = y.values[0]
-    return out, first.start[1:], first.step[1:], spatial
+    for o in range(cout):
+        g = o // cog
+        y = recipe.run(x[:, g * cig:(g + 1) * cig], w[o][None])
+        if out is None:
+            out = np.zeros((b, cout) + y.shape[2:], dtype=y.dtype)
+            first = y
+        out[:, o] = y.values[:, 0]
+    return out, first.start[2:], first.step[2:], spatial
 
 
 def _finish(vals, dtype, bias, fn):
