@@ -6,7 +6,7 @@ Rules, in order:
    integer factors, the numpy direct engine);
 2. complex data: engines that handle complex (compiled, direct, fft);
 3. non-finite values (NaN, inf): never an FFT, overlap-add, OpenCV's DFT
-   path (kernels over 25 taps) or separable passes (inf - inf in the passes
+   path (see OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
    where direct summation keeps inf) -- the finiteness scan runs only when the
    cheapest engine is one of those;
 4. among the rest, the lowest estimated time.
@@ -26,24 +26,29 @@ import numpy as np
 
 from ._base import ENGINES, Problem
 
-# Slopes fitted by `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/calibrate.py`
+# Slopes first fitted by `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/calibrate.py`
 # on 2026-11-26 on the project's 2-core x86-64 dev VM (shared with other jobs, so
-# noisy), numpy 2.4.6, scipy 1.17.1, numba 0.68.1 (2 threads), opencv 5.0.0.
-# Fixed per-call costs: median of 200 calls on an 8x8 image, 3x3 kernel, same day.
-# Complex (itemsize 16) entries are not fitted: 4x the float64 slope (4 real
-# multiply-adds per complex one).  Units: (ns per feature unit, ns per call).
+# noisy), numpy 2.4.6, scipy 1.17.1, numba 0.68.1 (2 threads), opencv 5.0.0, then
+# refitted by hand from the same day's `python bench/run.py --budget 0.3` table
+# (BENCHMARKS.md): per-output terms for the memory traffic of small kernels, and
+# OpenCV's switch to its DFT path.  Fixed per-call costs: best of 200 calls on an
+# 8x8 image with a 3x3 kernel, same day.  Complex (itemsize 16) entries are not
+# fitted: 4x the float64 slope.
+# Units: (ns per feature unit, ns per output element, ns per call).
 COST = {
-    "compiled": {4: (0.11, 10_000), 8: (0.11, 10_000), 16: (0.44, 10_000)},
-    "direct": {4: (0.40, 50_000), 8: (1.68, 50_000), 16: (6.7, 50_000)},
-    "fft": {4: (0.64, 36_000), 8: (2.2, 36_000), 16: (8.8, 36_000)},
-    "ndimage": {4: (0.73, 11_000), 8: (0.88, 11_000)},
-    "oa": {4: (1.28, 200_000), 8: (2.51, 200_000)},
-    "opencv": {4: (0.045, 6_000), 8: (0.15, 6_000)},
-    "opencv_dft": {4: (0.70, 6_000), 8: (0.82, 6_000)},
-    "separable": {4: (0.08, 20_000), 8: (0.08, 20_000), 16: (0.32, 20_000)},
+    "compiled": {4: (0.075, 0.6, 10_000), 8: (0.085, 1.2, 10_000), 16: (0.34, 2.4, 10_000)},
+    "direct": {4: (0.40, 1.0, 50_000), 8: (1.68, 1.0, 50_000), 16: (6.7, 2.0, 50_000)},
+    "fft": {4: (0.8, 0, 36_000), 8: (1.1, 0, 36_000), 16: (4.4, 0, 36_000)},
+    "ndimage": {4: (0.73, 0, 11_000), 8: (0.88, 0, 11_000)},
+    "oa": {4: (1.28, 0, 200_000), 8: (2.51, 0, 200_000)},
+    "opencv": {4: (0.045, 0.7, 6_000), 8: (0.085, 1.4, 6_000)},
+    "opencv_dft": {4: (0.5, 0, 6_000), 8: (0.56, 0, 6_000)},
+    "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
 }
-OPENCV_DIRECT_TAPS = 49  # above this OpenCV's filter2D switches to its DFT path (measured)
-NAN_SAFE_OPENCV_TAPS = 25
+# OpenCV's filter2D uses its DFT from this many taps on (its dft_filter_size:
+# 130 for float32 with SSE3, 50 otherwise); below it sums directly, which keeps
+# NaN/inf where direct summation puts them.
+OPENCV_DFT_TAPS = {4: 130, 8: 50}
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,9 @@ def _shape_features(x_shape, w_shape, canon, cval_zero: bool, real: bool) -> dic
     f["fft"] = L * math.log2(max(L, 2))
     wd = _prod(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, w_shape)))
     f["oa"] = span * math.log2(max(4 * wd, 2)) * 2
-    f["opencv"] = span * taps if taps <= OPENCV_DIRECT_TAPS else 0
-    f["opencv_dft"] = span * math.log2(max(span, 2)) if taps > OPENCV_DIRECT_TAPS else 0
+    f["out"] = out
+    f["opencv_direct"] = span * taps
+    f["opencv_dft"] = span * math.log2(max(span, 2))
     return f
 
 
@@ -125,21 +131,22 @@ def _estimate(p: Problem) -> dict[str, float]:
     for name, eng in ENGINES.items():
         if name == "reference" or not eng.available() or eng.refuses(p):
             continue
-        key = name
+        key = feat = name
         if name == "opencv":
-            key = "opencv" if f["opencv"] else "opencv_dft"
+            dft = p.w.size >= OPENCV_DFT_TAPS.get(size, 50)
+            key, feat = ("opencv_dft", "opencv_dft") if dft else ("opencv", "opencv_direct")
         table = COST.get(key)
         if table is None or size not in table:
             continue
-        a, b = table[size]
-        est[name] = a * f[key] + b
+        a, o, b = table[size]
+        est[name] = a * f[feat] + o * f["out"] + b
     return est
 
 
 def _unsafe_nonfinite(name: str, p: Problem) -> bool:
     if name in ("fft", "oa", "separable"):
         return True
-    return name == "opencv" and p.w.size > NAN_SAFE_OPENCV_TAPS
+    return name == "opencv" and p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
 
 
 def finite(p: Problem) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 from ._base import Engine, Problem, extend, register
 
 DTYPES = ("int64", "float32", "float64", "complex64", "complex128")
+SERIAL_BELOW = 2_000_000  # multiply-adds under which the loops run on one thread
 
 
 def _kernels():
@@ -72,7 +73,18 @@ class Compiled(Engine):
         else:
             x = np.ascontiguousarray(extend(p.x, p.region(), c.boundary, p.cval))
             p0, cv = (0,) * p.ndim, p.x.dtype.type(0)
-        _kernels()[p.ndim](x, w, out, *p0, *c.stride, *c.dilation, p.x.dtype.type(cv))
+        import numba
+
+        # Small problems run on one thread: waking the pool costs more than it
+        # saves, and on a busy machine a parallel region waits for a whole
+        # scheduler time slice (milliseconds) before its second thread runs.
+        before = numba.get_num_threads()
+        if out.size * w.size < SERIAL_BELOW:
+            numba.set_num_threads(1)
+        try:
+            _kernels()[p.ndim](x, w, out, *p0, *c.stride, *c.dilation, p.x.dtype.type(cv))
+        finally:
+            numba.set_num_threads(before)
         return out
 
 
