@@ -27,7 +27,7 @@ def outcome(name: str, *args, **kwargs):
     try:
         return conv.adapter(*args, **kwargs)
     except TypeError as exc:
-        if isinstance(exc, KernelflipError):
+        if isinstance(exc, KernelflipError) or "argument" not in str(exc):
             raise
         raise ArgumentError(f"{conv.name}: the arguments do not match its signature "
                             f"{conv.args}: {exc}") from None
