@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+from _conventions_util import assert_same, values
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._conventions_util import assert_same, values
 
 import kernelflip as kf
 

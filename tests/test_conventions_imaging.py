@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _conventions_util import ALL_DTYPES, assert_same, shapes, values
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._conventions_util import ALL_DTYPES, assert_same, shapes, values
 
 import kernelflip as kf
 
