@@ -230,3 +230,18 @@ def test_tensors_and_dimension_number_objects_are_accepted():
     assert_same(kf.like("lax.conv_general_dilated", xn, wn, (1, 1), "SAME", dimension_numbers=dn),
                 np.asarray(lax.conv_general_dilated(xn, wn, (1, 1), "SAME",
                                                     dimension_numbers=dn)))
+
+
+@pytest.mark.parametrize("nsp", [1, 3])
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_torch_padding_modes_1d_3d(nsp, mode):
+    rng = np.random.default_rng(nsp)
+    sp, ks = (6, 5, 4)[:nsp], (3, 2, 3)[:nsp]
+    x = rng.standard_normal((2, 2) + sp)
+    w = rng.standard_normal((3, 2) + ks)
+    layer = getattr(torch.nn, f"Conv{nsp}d")(2, 3, ks, padding=1, padding_mode=mode,
+                                              bias=False, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(_t(w))
+        want = layer(_t(x)).numpy()
+    assert_same(kf.like(f"torch.nn.Conv{nsp}d", x, w, padding=1, padding_mode=mode), want)

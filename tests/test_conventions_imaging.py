@@ -191,3 +191,12 @@ def test_matlab_imfilter_rules():
     np.testing.assert_array_equal(kf.like("matlab.imfilter", rgb, k), per_plane)
     with pytest.raises(ValueError, match="option 'zero' is not accepted"):
         kf.like("matlab.imfilter", x, k, "zero")
+
+
+def test_ndimage_axes_argument():
+    x = np.arange(60.0).reshape(3, 4, 5)
+    w = np.array([[1.0, 2.0], [4.0, 8.0]])
+    for name in ("correlate", "convolve"):
+        want = getattr(nd, name)(x, w, mode="mirror", axes=(0, 2), origin=(0, -1))
+        got = kf.like(f"ndimage.{name}", x, w, mode="mirror", axes=(0, 2), origin=(0, -1))
+        assert_same(got, want)
