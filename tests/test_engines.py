@@ -175,3 +175,22 @@ def test_engine_refusals_name_the_reason():
         kf.convolve([1, 2, 3], [1, 1], method="fft")
     with pytest.raises(kf.ArgumentError, match="method='nope' is not accepted"):
         kf.convolve([1, 2, 3], [1, 1], method="nope")
+
+
+def test_auto_without_numba_uses_the_other_engines(monkeypatch):
+    monkeypatch.setattr(type(ENGINES["compiled"]), "available", lambda self: False)
+    choose._ESTIMATES.clear()
+    try:
+        rng = np.random.default_rng(6)
+        x = rng.random((64, 64, 8))
+        h = rng.random((3, 3, 3))
+        c = kf.choose_method(x, h, mode="same")
+        assert c.method != "compiled"
+        ref = kf.convolve(x, h, mode="same", method="reference").values
+        np.testing.assert_allclose(kf.convolve(x, h, mode="same").values, ref, atol=1e-10)
+        xi = rng.integers(0, 9, (20, 20))
+        assert kf.choose_method(xi, [[1, 2], [3, 5]]).method == "direct"
+        with pytest.raises(kf.ArgumentError, match="its package is not installed"):
+            kf.convolve(x, h, method="compiled")
+    finally:
+        choose._ESTIMATES.clear()
