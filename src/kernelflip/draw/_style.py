@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import ArgumentError, ArgumentTypeError
+from ..lattice import centered_start
 
 OKABE_ITO = {
     "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
@@ -134,7 +135,7 @@ def value_names(h_shape: Sequence[int], h_start: Sequence[int] | None = None,
     ('a', 'c', 'i')
     """
     rows, cols = h_shape
-    r0, c0 = (-(rows // 2), -(cols // 2)) if h_start is None else tuple(h_start)
+    r0, c0 = centered_start(h_shape) if h_start is None else tuple(h_start)
     out = {}
     for k in range(rows * cols):
         r, c = divmod(k, cols)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ArgumentError
+from ..lattice import centered_start
 from ..plan import make_plan
 from ._style import (
     EQUATION,
@@ -120,8 +121,7 @@ def animate(x_shape=(7, 7), h_shape=(3, 3), path=None, *, convention: str = "sta
         h_shape = h_values.shape
     if not (isinstance(fps, (int, float)) and fps > 0):
         raise ArgumentError(f"fps={fps!r} is not accepted: give a number > 0")
-    xs = (-(x_shape[0] // 2), -(x_shape[1] // 2))
-    hs = (-(h_shape[0] // 2), -(h_shape[1] // 2))
+    xs, hs = centered_start(x_shape), centered_start(h_shape)
     plans = [make_plan("conv", x_shape, h_shape, mode=mode),
              make_plan("corr", x_shape, h_shape, mode=mode, convention=convention)]
     keys = ["conv", op_key("corr", convention)]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import ArgumentError
+from ..lattice import centered_start
 from ..plan import make_plan
 from ._style import (
     EQUATION,
@@ -53,7 +54,7 @@ def _values2(values, name: str):
 
 def _start(start, shape) -> tuple[int, int]:
     if start is None:
-        return (-(shape[0] // 2), -(shape[1] // 2))
+        return centered_start(shape[:2])
     return (int(start[0]), int(start[1]))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ArgumentError
+from ..lattice import centered_start
 from ..plan import make_plan
 from .text import words
 
@@ -364,7 +365,7 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
 
 
 def _range_text(shape, notation: str) -> str:
-    r = [f"{-(n // 2)}..{n - 1 - n // 2}" for n in shape]
+    r = [f"{s}..{s + n - 1}" for s, n in zip(centered_start(shape), shape)]
     if notation == "article":
         return f"i: {r[1]}, j: {r[0]}"
     return f"i: {r[0]}, j: {r[1]}"
@@ -381,7 +382,7 @@ def _backprop_check(x, h, convolve, correlate, indexed):
     ys = correlate(stack, h[None], mode="valid").values
     grad = ((ys * g.values[None]).reshape(x.size, -1).sum(axis=1) - base).reshape(x.shape)
     full = convolve(g, h, mode="full")
-    x_lat = indexed(x, start=tuple(-(n // 2) for n in x.shape))
+    x_lat = indexed(x, start=centered_start(x.shape))
     same = full.same_lattice(x_lat)
     ok = bool(same and np.array_equal(full.values, grad))
     diff = int(np.abs(full.values - grad).max()) if full.shape == grad.shape else None
