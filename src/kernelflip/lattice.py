@@ -89,6 +89,15 @@ class Indexed:
             self, "step", _as_int_tuple(self.step, vals.ndim, "step", positive=True)
         )
 
+    @classmethod
+    def _trusted(cls, values: np.ndarray, start: tuple[int, ...], step: tuple[int, ...]):
+        """An Indexed from an ndarray and int tuples already checked (no validation)."""
+        self = object.__new__(cls)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "step", step)
+        return self
+
     # --- array-like ---------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from . import engines as _engines
 from .dtypes import as_numeric, check_exact_bound, working_dtype
-from .engines.choose import Choice
+from .engines.choose import Choice, pick
 from .errors import ArgumentError, ArgumentTypeError, KernelflipError, TooLargeError, enrich
 from .lattice import Indexed, centered_start
 from .plan import Plan, make_plan
@@ -24,6 +26,8 @@ def _methods() -> tuple[str, ...]:
 
 def _split(a, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
     """Values and start of an input (a plain array is taken as centred)."""
+    if a.__class__ is np.ndarray and a.dtype.kind in "biufc":  # the common case, no checks
+        return a, _centered(a.shape)
     if isinstance(a, Indexed):
         if any(s != 1 for s in a.step):
             raise ArgumentError(
@@ -31,7 +35,12 @@ def _split(a, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
             )
         return as_numeric(a.values, name), a.start
     arr = as_numeric(a, name)
-    return arr, centered_start(arr.shape)
+    return arr, _centered(arr.shape)
+
+
+@lru_cache(maxsize=256)
+def _centered(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return centered_start(shape)
 
 
 def _available_bytes() -> int:
@@ -67,22 +76,63 @@ def _choose(problem: _engines.Problem) -> Choice:
     return choose(problem)
 
 
-def _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention):
-    xv, xs = _split(x, "x")
-    hv, hs = _split(h, "h")
-    plan = make_plan(op, xv.shape, hv.shape, x_start=xs, h_start=hs, convention=convention,
+class _Entry(NamedTuple):
+    """What one request's arguments fix, whatever the data: plan and derived values."""
+
+    plan: Plan
+    canon: object
+    out_start: tuple[int, ...]
+    out_step: tuple[int, ...]
+    out_size: int
+    flip: tuple | None  # the slices reversing every axis, when the kernel is flipped
+
+
+# Requests seen, keyed on their exact arguments (only when every argument has a
+# plain type whose equality cannot hide a different meaning: str, int, tuples of
+# int -- a bool stride or a numpy integer takes make_plan's checks every time).
+_ENTRIES: dict = {}
+
+
+def _plain(v) -> bool:
+    t = v.__class__
+    return t is int or (t is tuple and all(e.__class__ is int for e in v))
+
+
+def _entry(op, xshape, xs, hshape, hs, mode, boundary, stride, dilation,
+           convention) -> _Entry:
+    key = None
+    if (mode.__class__ is str and boundary.__class__ is str and convention.__class__ is str
+            and _plain(stride) and _plain(dilation)):
+        key = (op, convention, xshape, xs, hshape, hs, mode, boundary, stride, dilation)
+        hit = _ENTRIES.get(key)
+        if hit is not None:
+            return hit
+    plan = make_plan(op, xshape, hshape, x_start=xs, h_start=hs, convention=convention,
                      mode=mode, boundary=boundary, stride=stride, dilation=dilation)
-    wd = working_dtype(xv.dtype, hv.dtype)
-    exact = wd.kind in "iu"
-    if exact:
-        check_exact_bound(xv, hv)
-    _check_memory(plan, wd)
     c = plan.canon
-    w = hv.astype(wd, copy=False)
-    if c.flip:
-        w = w[tuple(slice(None, None, -1) for _ in range(w.ndim))]
-    if c.conj and wd.kind == "c":
-        w = np.conj(w)
+    e = _Entry(plan, c, plan.out_start, plan.out_step, plan.out_size,
+               (slice(None, None, -1),) * len(hshape) if c.flip else None)
+    if key is not None:
+        if len(_ENTRIES) >= 1024:
+            _ENTRIES.clear()
+        _ENTRIES[key] = e
+    return e
+
+
+_DTYPES: dict = {}
+
+
+def _working_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
+    wd = _DTYPES.get((a, b))
+    if wd is None:
+        wd = _DTYPES[(a, b)] = working_dtype(a, b)
+    return wd
+
+
+def _cval(cval, wd: np.dtype):
+    """cval in the working dtype (checked: it must convert without change)."""
+    if cval.__class__ is int and cval == 0:  # the default
+        return wd.type(0)
     if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (int, float, complex, np.number)):
         raise ArgumentTypeError(f"cval={cval!r} is not accepted: give a number")
     cv = np.asarray(cval).astype(wd)
@@ -90,29 +140,61 @@ def _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention):
         raise ArgumentError(
             f"cval={cval!r} is not accepted for {wd} data: it would change to {cv[()]!r}"
         )
-    problem = _engines.Problem(xv.astype(wd, copy=False), np.ascontiguousarray(w), c, cv[()],
-                               exact)
+    return cv[()]
+
+
+def _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention):
+    plan, problem, _ = _prepare_entry(op, x, h, mode, boundary, cval, stride, dilation,
+                                      convention)
     return plan, problem
 
 
+def _prepare_entry(op, x, h, mode, boundary, cval, stride, dilation, convention):
+    xv, xs = _split(x, "x")
+    hv, hs = _split(h, "h")
+    e = _entry(op, xv.shape, xs, hv.shape, hs, mode, boundary, stride, dilation, convention)
+    wd = _working_dtype(xv.dtype, hv.dtype)
+    exact = wd.kind in "iu"
+    if exact:
+        check_exact_bound(xv, hv)
+    if 3 * e.out_size * wd.itemsize >= 2**26:
+        _check_memory(e.plan, wd)
+    c = e.canon
+    w = hv.astype(wd, copy=False)
+    if e.flip is not None:
+        w = w[e.flip]
+    if c.conj and wd.kind == "c":
+        w = np.conj(w)
+    cv = _cval(cval, wd)
+    problem = _engines.Problem(xv.astype(wd, copy=False), np.ascontiguousarray(w), c, cv,
+                               exact)
+    return e.plan, problem, e
+
+
 def _run(op, x, h, mode, boundary, cval, stride, dilation, method, convention) -> Indexed:
-    if not isinstance(method, str) or method not in _methods():
+    if not isinstance(method, str) or (method != "auto" and method not in _engines.ENGINES):
         raise ArgumentError(
             f"method={method!r} is not accepted: use one of {', '.join(_methods())}"
         )
-    plan, problem = _prepare(op, x, h, mode, boundary, cval, stride, dilation, convention)
+    _, problem, e = _prepare_entry(op, x, h, mode, boundary, cval, stride, dilation,
+                                   convention)
     if method == "auto":
-        method = _choose(problem).method
-    engine = _engines.ENGINES[method]
-    if not engine.available():
-        raise ArgumentError(f"method={method!r} is not accepted: its package is not installed")
-    why = engine.refuses(problem)
-    if why:
-        raise ArgumentError(f"method={method!r} cannot compute this request: {why}")
+        # the chooser only names engines that are available and take the problem
+        engine = _engines.ENGINES[pick(problem)]
+    else:
+        engine = _engines.ENGINES[method]
+        if not engine.available():
+            raise ArgumentError(
+                f"method={method!r} is not accepted: its package is not installed"
+            )
+        why = engine.refuses(problem)
+        if why:
+            raise ArgumentError(f"method={method!r} cannot compute this request: {why}")
     z = engine.run(problem)
-    if plan.canon.reverse:
-        z = z[tuple(slice(None, None, -1) for _ in range(z.ndim))]
-    return Indexed(np.ascontiguousarray(z, dtype=problem.x.dtype), plan.out_start, plan.out_step)
+    if e.canon.reverse:
+        z = z[(slice(None, None, -1),) * z.ndim]
+    return Indexed._trusted(np.ascontiguousarray(z, dtype=problem.x.dtype), e.out_start,
+                            e.out_step)
 
 
 def _context(name, x, h, kw) -> str:
@@ -181,11 +263,11 @@ def convolve(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation=
     >>> kf.convolve([1, 2, 3], [1, 10, 100], mode="same").values
     array([ 12, 123, 230])
     """
-    kw = dict(mode=mode, boundary=boundary, cval=cval, stride=stride, dilation=dilation,
-              method=method)
     try:
         return _run("conv", x, h, mode, boundary, cval, stride, dilation, method, "standard")
     except KernelflipError as exc:
+        kw = dict(mode=mode, boundary=boundary, cval=cval, stride=stride, dilation=dilation,
+                  method=method)
         raise enrich(exc, _context("convolve", x, h, kw)) from None
 
 
@@ -223,11 +305,11 @@ def correlate(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation
     >>> kf.correlate([1, 2, 3], [1j], ).values         # standard: conj(h)
     array([0.-1.j, 0.-2.j, 0.-3.j])
     """
-    kw = dict(mode=mode, boundary=boundary, cval=cval, stride=stride, dilation=dilation,
-              method=method, convention=convention)
     try:
         return _run("corr", x, h, mode, boundary, cval, stride, dilation, method, convention)
     except KernelflipError as exc:
+        kw = dict(mode=mode, boundary=boundary, cval=cval, stride=stride, dilation=dilation,
+                  method=method, convention=convention)
         raise enrich(exc, _context("correlate", x, h, kw)) from None
 
 

@@ -11,6 +11,8 @@ is materialised and filtered with ``anchor = 0``, and the valid part kept.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ._base import Problem, extend
@@ -24,18 +26,26 @@ def anchored(p: Problem, borders: dict, wshape) -> tuple[np.ndarray, tuple, str,
     when ``cval`` is 0 unless the map holds the key ``"constant+cval"``.
     """
     c = p.canon
+    ok, anchor, keep = _layout(c, tuple(wshape), p.x.shape, bool(p.cval != 0), tuple(borders))
+    if ok:
+        return np.ascontiguousarray(p.x), anchor, borders[c.boundary], keep
+    xe = np.ascontiguousarray(extend(p.x, p.region(), c.boundary, p.cval))
+    return xe, anchor, borders["constant"], keep
+
+
+@lru_cache(maxsize=256)
+def _layout(c, wshape: tuple, xshape: tuple, cval_nonzero: bool, names: tuple):
+    """(in place?, anchor, keep) of :func:`anchored`: shapes only, cached."""
     b = c.boundary
-    ok = all(s == 1 for s in c.stride) and b in borders
-    if b == "constant" and p.cval != 0 and "constant+cval" not in borders:
+    ok = all(s == 1 for s in c.stride) and b in names
+    if b == "constant" and cval_nonzero and "constant+cval" not in names:
         ok = False
-    if b in ("symmetric", "reflect", "wrap") and any(m > n for m, n in zip(wshape, p.x.shape)):
+    if b in ("symmetric", "reflect", "wrap") and any(m > n for m, n in zip(wshape, xshape)):
         ok = False  # the filters' reflection is defined one image length deep only
-    for p0, m, k, n in zip(c.p0, wshape, c.out_shape, p.x.shape):
+    for p0, m, k, n in zip(c.p0, wshape, c.out_shape, xshape):
         if not (0 <= -p0 <= m - 1 and k <= n):
             ok = False
     if ok:
-        return (np.ascontiguousarray(p.x), tuple(-v for v in c.p0), borders[b],
-                tuple(slice(0, k) for k in c.out_shape))
-    xe = np.ascontiguousarray(extend(p.x, p.region(), b, p.cval))
+        return True, tuple(-v for v in c.p0), tuple(slice(0, k) for k in c.out_shape)
     keep = tuple(slice(0, s * (k - 1) + 1, s) for s, k in zip(c.stride, c.out_shape))
-    return xe, (0,) * p.ndim, borders["constant"], keep
+    return False, (0,) * len(xshape), keep

@@ -107,18 +107,24 @@ def estimate(p: Problem) -> dict[str, float]:
     Cached on what the estimate depends on: shapes, dtypes, the canonical
     operation, whether cval is 0, exactness and the kernel's factorisation.
     """
+    return dict(_ranked(p)[0])
+
+
+def _ranked(p: Problem) -> tuple[dict[str, float], tuple[str, ...]]:
+    """(estimates, engines from the cheapest), cached per :func:`estimate`'s key."""
     from .separable import kernel_factors
 
     terms = kernel_factors(p.w) if p.ndim >= 2 else None
-    key = (p.x.shape, p.x.dtype.str, p.w.shape, p.w.dtype.str, p.canon, bool(p.cval == 0),
+    key = (p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
            p.exact, len(terms) if terms else 0)
     hit = _ESTIMATES.get(key)
     if hit is None:
-        hit = _estimate(p)
+        est = _estimate(p)
+        hit = (est, tuple(sorted(est, key=est.get)))
         if len(_ESTIMATES) > 512:
             _ESTIMATES.clear()
         _ESTIMATES[key] = hit
-    return dict(hit)
+    return hit
 
 
 _ESTIMATES: dict = {}
@@ -157,12 +163,23 @@ def finite(p: Problem) -> bool:
     return bool(np.isfinite(p.x).all() and np.isfinite(p.w).all())
 
 
+def pick(p: Problem) -> str:
+    """The name :func:`choose` returns, without composing its reason (the hot path)."""
+    _, order = _ranked(p)
+    if not order:  # pragma: no cover - direct never refuses
+        return "direct"
+    best = order[0]
+    if _unsafe_nonfinite(best, p) and not finite(p):
+        best = next(n for n in order if not _unsafe_nonfinite(n, p))
+    return best
+
+
 def choose(p: Problem) -> Choice:
     """The engine for ``p`` and why (see the module docstring for the rules)."""
-    est = estimate(p)
+    est, order = _ranked(p)
     if not est:  # pragma: no cover - direct never refuses
         return Choice("direct", "no other engine can take this request")
-    order = sorted(est, key=est.get)
+    order = list(order)
     best = order[0]
     note = ""
     if p.exact:

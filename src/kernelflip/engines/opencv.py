@@ -21,12 +21,16 @@ from ._anchor import anchored
 from ._base import Engine, Problem, register
 from .fft import dilate
 
+_BORDERS: dict = {}
+
 
 def _borders():
-    import cv2
+    if not _BORDERS:
+        import cv2
 
-    return {"constant": cv2.BORDER_CONSTANT, "symmetric": cv2.BORDER_REFLECT,
-            "reflect": cv2.BORDER_REFLECT_101, "edge": cv2.BORDER_REPLICATE}
+        _BORDERS.update({"constant": cv2.BORDER_CONSTANT, "symmetric": cv2.BORDER_REFLECT,
+                         "reflect": cv2.BORDER_REFLECT_101, "edge": cv2.BORDER_REPLICATE})
+    return _BORDERS
 
 
 def cv2_available() -> bool:
@@ -73,10 +77,10 @@ class OpenCV(Engine):
 
         if p.ndim == 1:
             return self.run(as_row(p))[0]
+        if 0 in p.out_shape:
+            return np.zeros(p.out_shape, dtype=p.x.dtype)
         wd = np.ascontiguousarray(dilate(p.w, p.canon.dilation), dtype=p.x.dtype)
         src, anchor, border, keep = anchored(p, _borders(), wd.shape)
-        if any(k == 0 for k in p.out_shape):
-            return np.zeros(p.out_shape, dtype=p.x.dtype)
         dst = cv2.filter2D(src, -1, wd, anchor=(anchor[1], anchor[0]), borderType=border)
         return np.ascontiguousarray(dst[keep])
 
