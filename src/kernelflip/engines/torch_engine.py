@@ -5,7 +5,10 @@ their device: the index plan is the same as for numpy
 (:func:`kernelflip.make_plan`; plain tensors are taken as centred), the
 extension is done on the device (``torch.nn.functional.pad`` for constant
 boundaries, an index gather for the others) and the canonical correlation
-is ``torch.nn.functional.conv{1,2,3}d`` (cuDNN on CUDA).  They return a
+is computed by :func:`choose_tensor_method`'s pick: ``conv{1,2,3}d``
+(cuDNN on CUDA), real FFTs padded to fast lengths, or a polyphase
+multi-channel ``conv`` (cuDNN's single-channel kernels are slow for
+5x5 and 3-D kernels).  They return a
 :class:`TensorResult` ``(values, start, step)`` whose ``values`` is a
 tensor on the input's device; ``kernelflip.convolve`` itself returns numpy.
 Integer and complex tensors go through the exact numpy engines and come
@@ -45,9 +48,249 @@ def is_tensor(a) -> bool:
     return torch is not None and isinstance(a, torch.Tensor)
 
 
-def _run(op, x, h, mode, boundary, cval, stride, dilation, convention):
+# --- method choice -----------------------------------------------------------------------
+#
+# Cost model of one single-channel call on a CUDA device, in seconds.  Provenance:
+# fitted by hand to the H200 table of 2026-11-26 in BENCHMARKS.md (torch 2.11, cuDNN 9.19,
+# float32, cudnn.benchmark on):
+# - direct (cuDNN): 10 us + out * (6 ps + 0.5 ps * taps) reproduces 2048^2 k3/k11/k31 and
+#   4096^2 k3/k11 within 10 %; cuDNN's single-channel kernels are far slower on 2-D kernels
+#   of 10..49 taps (5x5: 0.494 ms, model 0.087 ms -> factor 5.7) and on 3-D ones (3^3:
+#   0.294 ms, model 0.050 -> 5.9; 9^3: 1.104 ms, model 0.79 -> 1.4).
+# - fft: 30 us + 1.7 ps * L log2 L (L = product of the transform lengths), from the 2058^2
+#   (2*3*7^3, a fast length) k11 cell, 0.202 ms; the 136^3 cell gives 2.5 ps.
+# - phase (polyphase cuDNN, below): a priori guesses (25 us + 12 ps per input element +
+#   0.05 ps per multiply-add), not yet measured; bench/gpu.py times it separately.
+COST = {
+    "direct": (10e-6, 6e-12, 0.5e-12),
+    "direct_penalty": {(2, "mid"): 5.7, (3, "small"): 5.9, (3, "large"): 1.4},
+    "fft": (30e-6, 1.7e-12),
+    "phase": (25e-6, 12e-12, 0.05e-12),
+}
+CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct below)
+PHASE_R = {1: 16, 2: 4, 3: 2}  # polyphase factor per number of axes
+FFT_PRIMES = (2, 3, 5)
+METHODS = ("auto", "direct", "fft", "phase", "separable")
+
+
+def fast_len(n: int, primes=FFT_PRIMES) -> int:
+    """Smallest m >= n whose prime factors are all in ``primes`` (2*3*5 by default).
+
+    The FFT path pads each axis to such a length (cuFFT and pocketfft are fast on
+    them; a prime length such as 2053 is many times slower).
+
+    >>> fast_len(2050), fast_len(4101), fast_len(129), fast_len(2048)
+    (2160, 4320, 135, 2048)
+    """
+    n = int(n)
+    if n <= 1:
+        return 1
+    best = 1 << (n - 1).bit_length()
+    cands = [1]
+    for p in primes[1:]:
+        cands = [c * p ** k for c in cands for k in range(64) if c * p ** k < best]
+    for c in cands:
+        m = c
+        while m < n:
+            m *= 2
+        best = min(best, m)
+    return best
+
+
+def _fft_geometry(c, x_shape, h_shape):
+    """Per axis: crop of x, zero margin lo, transform length L, first kept index (or None)."""
+    crop, lo_l, lens, offs = [], [], [], []
+    direct_ok = c.boundary == "constant"
+    for p0, d, n, m, span in zip(c.p0, c.dilation, x_shape, h_shape, c.span(h_shape)):
+        a, b = p0, p0 + span
+        ca, cb = max(a, 0), min(b, n)
+        md = d * (m - 1) + 1
+        lo, hi = ca - a, b - cb
+        if cb <= ca or lo > md - 1:
+            direct_ok = False
+        crop.append((ca, cb))
+        lo_l.append(lo)
+        lens.append(cb - ca + max(lo, hi))
+        offs.append(md - 1 - lo)
+    return direct_ok, crop, lens, offs
+
+
+def _phase_geometry(c, h_shape, r):
+    s_l = tuple((m + r - 2) // r + 1 for m in h_shape)
+    kr = tuple(-(-k // r) for k in c.out_shape)
+    return s_l, kr, tuple(q + s - 1 for q, s in zip(kr, s_l))
+
+
+def _costs(c, x_shape, h_shape, device_type, cval, half=False):
+    """Modelled seconds of each method that can compute this request (CPU: a ranking only)."""
+    nd = len(h_shape)
+    taps = int(np.prod(h_shape))
+    n_out = int(np.prod(c.out_shape))
+    can_fft = taps > 1 and not half  # cuFFT takes half precision at powers of 2 only
+    can_phase = taps > 1 and all(v == 1 for v in c.stride + c.dilation)
+    if device_type != "cuda":
+        big = taps > CPU_FFT_TAPS
+        costs = {"direct": 2.0 if big and can_fft else 1.0}
+        if can_fft:
+            costs["fft"] = 1.0 if big else 2.0
+        if can_phase:
+            costs["phase"] = 3.0
+        return costs
+    a, b, cpt = COST["direct"]
+    band = ("mid" if 9 < taps <= 49 else "small") if nd == 2 else (
+        "small" if taps <= 27 else "large")
+    costs = {"direct": (a + n_out * (b + cpt * taps))
+             * COST["direct_penalty"].get((nd, band), 1.0)}
+    if can_fft:
+        ok, crop, lens, _ = _fft_geometry(c, x_shape, h_shape)
+        if not (ok and cval == 0):
+            lens = c.span(h_shape)
+        tot = float(np.prod([fast_len(v) for v in lens]))
+        a, b = COST["fft"]
+        costs["fft"] = a + b * tot * np.log2(max(tot, 2.0))
+    if can_phase:
+        r = PHASE_R[nd]
+        s_l, kr, amax = _phase_geometry(c, h_shape, r)
+        a, b, cm = COST["phase"]
+        macs = n_out * r ** nd * int(np.prod(s_l))
+        costs["phase"] = a + b * r ** nd * int(np.prod(amax)) + cm * macs
+    return costs
+
+
+def choose_tensor_method(x_shape, h_shape, device="cuda", *, op="conv", mode="full",
+                         boundary="constant", cval=0, stride=1, dilation=1,
+                         convention="standard"):
+    """The method ``method="auto"`` uses for tensors of these shapes, and why.
+
+    Returns ``(method, reason)``; the reason lists the modelled cost of each
+    candidate (see ``COST`` for the constants and where they come from).
+    On the CPU: ``direct`` up to ``CPU_FFT_TAPS`` taps, ``fft`` above.
+
+    >>> choose_tensor_method((2048, 2048), (3, 3), "cuda", mode="same")[0]
+    'direct'
+    >>> choose_tensor_method((64, 64), (15, 15), "cpu")[0]
+    'fft'
+    """
+    nd = len(x_shape)
+    plan = make_plan(op, tuple(x_shape), tuple(h_shape), x_start=centered_start(x_shape),
+                     h_start=centered_start(h_shape), convention=convention, mode=mode,
+                     boundary=boundary, stride=stride, dilation=dilation)
+    dev = getattr(device, "type", device)
+    costs = _costs(plan.canon, tuple(x_shape), tuple(h_shape), dev, cval)
+    best = min(costs, key=costs.get)
+    if dev != "cuda":
+        why = f"{int(np.prod(h_shape))} taps on {dev}: fft above {CPU_FFT_TAPS} taps"
+    else:
+        why = ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in sorted(costs.items(),
+                                                                   key=lambda kv: kv[1]))
+        why = f"{nd}-D on cuda, modelled: {why}"
+    return best, why
+
+
+# --- running ------------------------------------------------------------------------------
+
+class _Recipe:
+    """What one call signature needs, computed once: plan, method, paddings, index tables."""
+
+    __slots__ = ("plan", "canon", "method", "out_start", "out_step", "empty", "conv",
+                 "padding", "fft", "phase", "dev_tables")
+
+    def __init__(self, op, x_shape, h_shape, mode, boundary, cval, stride, dilation,
+                 convention, device_type, method, dtype):
+        import torch.nn.functional as F
+
+        nd = len(x_shape)
+        self.plan = plan = make_plan(
+            op, x_shape, h_shape, x_start=centered_start(x_shape),
+            h_start=centered_start(h_shape), convention=convention, mode=mode,
+            boundary=boundary, stride=stride, dilation=dilation)
+        self.canon = c = plan.canon
+        self.out_start, self.out_step = plan.out_start, plan.out_step
+        self.empty = any(k == 0 for k in c.out_shape)
+        self.conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
+        costs = _costs(c, x_shape, h_shape, device_type, cval,
+                       half=dtype not in ("torch.float32", "torch.float64"))
+        if method == "auto":
+            method = min(costs, key=costs.get)
+        elif method in ("fft", "phase") and method not in costs:
+            raise ArgumentError(f"method={method!r} is not accepted for this request: "
+                                f"use one of {', '.join(sorted(costs))} (phase needs stride "
+                                "and dilation 1, fft more than one tap)")
+        self.method = method
+        lo = [-p for p in c.p0]
+        hi = [p + s - n for p, s, n in zip(c.p0, c.span(h_shape), x_shape)]
+        self.padding = (tuple(lo) if c.boundary == "constant" and cval == 0 and lo == hi
+                        and all(v >= 0 for v in lo) else None)
+        self.fft = _fft_geometry(c, x_shape, h_shape) if method == "fft" else None
+        self.phase = None
+        if method == "phase":
+            r = PHASE_R[nd]
+            s_l, kr, amax = _phase_geometry(c, h_shape, r)
+            self.phase = (r, s_l, kr, amax, _phase_index(h_shape, r, s_l, c.flip))
+        self.dev_tables = {}
+
+
+def _phase_index(h_shape, r, s_l, flip):
+    """Flat index into h (h.numel(): a zero) of W[p, q, s] = w[r s + q - p], w correlating."""
+    nd = len(h_shape)
+    flat = np.zeros((1,) * (3 * nd), dtype=np.int64)
+    valid = np.ones((1,) * (3 * nd), dtype=bool)
+    hstride = np.cumprod((1,) + tuple(h_shape[::-1]))[:nd][::-1]
+    for i, (m, s) in enumerate(zip(h_shape, s_l)):
+        p = np.arange(r)[:, None, None]
+        q = np.arange(r)[None, :, None]
+        ss = np.arange(s)[None, None, :]
+        t = r * ss + q - p
+        shape = [1] * (3 * nd)
+        shape[i], shape[nd + i], shape[2 * nd + i] = r, r, s
+        t = t.reshape(shape)
+        valid = valid & (t >= 0) & (t < m)
+        flat = flat + (m - 1 - t if flip else t) * int(hstride[i])
+    idx = np.where(valid, flat, int(np.prod(h_shape)))
+    return idx.reshape(r ** nd, r ** nd, *s_l)
+
+
+_RECIPES: dict = {}
+
+
+def _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention, method):
+    args = (op, tuple(x.shape), tuple(h.shape), mode, boundary, cval, stride, dilation,
+            convention, x.device.type, method, str(x.dtype))
+    try:
+        rec = _RECIPES.get(args)
+    except TypeError:  # unhashable argument (a list): no caching
+        return _Recipe(*args)
+    if rec is None:
+        rec = _Recipe(*args)
+        if len(_RECIPES) > 512:
+            _RECIPES.clear()
+        _RECIPES[args] = rec
+    return rec
+
+
+class _CudnnBenchmark:
+    """``torch.backends.cudnn.benchmark = True`` for one call, restored afterwards."""
+
+    def __init__(self, on):
+        self.on = on
+
+    def __enter__(self):
+        if self.on:
+            import torch
+
+            self.prev = torch.backends.cudnn.benchmark
+            torch.backends.cudnn.benchmark = True
+
+    def __exit__(self, *exc):
+        if self.on:
+            import torch
+
+            torch.backends.cudnn.benchmark = self.prev
+        return False
+
+
+def _run(op, x, h, mode, boundary, cval, stride, dilation, convention, method="auto"):
     import torch
-    import torch.nn.functional as F
 
     if not (is_tensor(x) and is_tensor(h)):
         raise ArgumentTypeError(f"x and h must both be torch tensors, got {type(x).__name__} "
@@ -55,9 +298,9 @@ def _run(op, x, h, mode, boundary, cval, stride, dilation, convention):
     if x.ndim != h.ndim or x.ndim not in (1, 2, 3):
         raise ArgumentError(f"x.ndim={x.ndim}, h.ndim={h.ndim} is not accepted: give tensors "
                             "with the same number of axes, 1 to 3")
-    plan = make_plan(op, tuple(x.shape), tuple(h.shape), x_start=centered_start(x.shape),
-                     h_start=centered_start(h.shape), convention=convention, mode=mode,
-                     boundary=boundary, stride=stride, dilation=dilation)
+    if method not in METHODS:
+        raise ArgumentError(f"method={method!r} is not accepted: use one of "
+                            f"{', '.join(METHODS)}")
     if not (x.dtype.is_floating_point and h.dtype.is_floating_point):
         from .. import ops
 
@@ -66,106 +309,200 @@ def _run(op, x, h, mode, boundary, cval, stride, dilation, convention):
         y = fn(x.detach().cpu().numpy(), h.detach().cpu().numpy(), mode=mode, boundary=boundary,
                cval=cval, stride=stride, dilation=dilation, **kw)
         return TensorResult(torch.from_numpy(y.values).to(x.device), y.start, y.step)
-    dt = torch.promote_types(x.dtype, h.dtype)
-    x, w = x.to(dt), h.to(dt)
-    c = plan.canon
-    if c.flip:
-        w = torch.flip(w, dims=tuple(range(w.ndim)))
-    span = c.span(w.shape)
-    region = [(p, p + n) for p, n in zip(c.p0, span)]
-    pad_in_conv = c.boundary == "constant" and cval == 0 and w.numel() <= fft_taps(x.device)
-    lo = [-a for a, _ in region]
-    hi = [b - n for (_, b), n in zip(region, x.shape)]
-    if pad_in_conv and lo == hi and all(v >= 0 for v in lo):
-        # symmetric zero padding: let the convolution pad (no padded copy)
-        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[x.ndim]
-        if any(k == 0 for k in c.out_shape):
-            z = torch.zeros(c.out_shape, dtype=dt, device=x.device)
-        else:
-            z = conv(x[None, None], w[None, None], stride=c.stride, dilation=c.dilation,
-                     padding=tuple(lo))[0, 0]
-        if c.reverse:
-            z = torch.flip(z, dims=tuple(range(z.ndim)))
-        return TensorResult(z, plan.out_start, plan.out_step)
+    if x.dtype != h.dtype:
+        dt = torch.promote_types(x.dtype, h.dtype)
+        x, h = x.to(dt), h.to(dt)
+    rec = _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention,
+                  "direct" if method == "separable" else method)
+    c = rec.canon
+    if rec.empty:
+        z = x.new_zeros(c.out_shape)
+    elif method == "separable":
+        z = _separable(rec, x, h, cval)
+    elif rec.method == "fft":
+        z = _fft(rec, x, h, cval)
+    else:
+        with _CudnnBenchmark(x.is_cuda):
+            z = _phase(rec, x, h, cval) if rec.method == "phase" else _direct(rec, x, h, cval)
+    if c.reverse:
+        z = torch.flip(z, dims=tuple(range(z.ndim)))
+    return TensorResult(z, rec.out_start, rec.out_step)
+
+
+def _extend(x, c, h_shape, cval, extra=None):
+    """ext(x) over the canonical region (plus ``extra`` positions at the high end per axis)."""
+    import torch
+    import torch.nn.functional as F
+
+    extra = extra or (0,) * x.ndim
+    region = [(p, p + s + e) for p, s, e in zip(c.p0, c.span(h_shape), extra)]
     if c.boundary == "constant":
         pads = []
         for (a, b), n in reversed(list(zip(region, x.shape))):
             pads += [-a, b - n]
-        xe = F.pad(x, pads, mode="constant", value=float(cval))
-    else:
-        xe = x
-        for ax, ((a, b), n) in enumerate(zip(region, x.shape)):
-            idx = extend_positions(np.arange(a, b), n, c.boundary)
-            xe = torch.index_select(xe, ax, torch.as_tensor(idx, device=x.device))
-    conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[x.ndim]
-    if any(k == 0 for k in c.out_shape):
-        z = torch.zeros(c.out_shape, dtype=dt, device=x.device)
-    elif w.numel() > fft_taps(x.device):
-        z = _fft_valid(xe, w, c.stride, c.dilation, c.out_shape)
-    else:
-        z = conv(xe[None, None], w[None, None], stride=c.stride, dilation=c.dilation)[0, 0]
-    if c.reverse:
-        z = torch.flip(z, dims=tuple(range(z.ndim)))
-    return TensorResult(z, plan.out_start, plan.out_step)
+        return F.pad(x, pads, mode="constant", value=float(cval))
+    xe = x
+    for ax, ((a, b), n) in enumerate(zip(region, x.shape)):
+        idx = extend_positions(np.arange(a, b), n, c.boundary)
+        xe = torch.index_select(xe, ax, torch.as_tensor(idx, device=x.device))
+    return xe
 
 
-def fft_taps(device) -> int:
-    """Kernel taps above which the FFT path is used: 49 on CUDA, 121 on the CPU.
-
-    Rough thresholds (cuDNN's direct kernels fall behind an FFT between 7x7 and
-    11x11 single-channel kernels, see BENCHMARKS.md); not calibrated per GPU.
-    """
-    return 49 if getattr(device, "type", "cpu") == "cuda" else 121
-
-
-def _fft_valid(xe, w, stride, dilation, out_shape):
-    """Valid correlation of xe with w by real FFTs of xe's own length (no wrap in the kept part)."""
+def _corr_weight(c, h):
     import torch
 
-    nd = w.ndim
-    if any(d != 1 for d in dilation):
-        shape = tuple(d * (m - 1) + 1 for d, m in zip(dilation, w.shape))
-        wd = torch.zeros(shape, dtype=w.dtype, device=w.device)
-        wd[tuple(slice(None, None, d) for d in dilation)] = w
-        w = wd
-    wf = torch.flip(w, dims=tuple(range(nd)))
-    lens = tuple(xe.shape)
+    return torch.flip(h, dims=tuple(range(h.ndim))) if c.flip else h
+
+
+def _direct(rec, x, h, cval):
+    c = rec.canon
+    w = _corr_weight(c, h)
+    if rec.padding is not None:  # symmetric zero padding: the convolution pads, no copy
+        return rec.conv(x[None, None], w[None, None], stride=c.stride, dilation=c.dilation,
+                        padding=rec.padding)[0, 0]
+    xe = _extend(x, c, h.shape, cval)
+    return rec.conv(xe[None, None], w[None, None], stride=c.stride, dilation=c.dilation)[0, 0]
+
+
+def _fft(rec, x, h, cval):
+    """Circular convolution at fast lengths; the kept window never meets the wrap."""
+    import torch
+
+    c = rec.canon
+    nd = x.ndim
+    direct_ok, crop, lens, offs = rec.fft
+    if direct_ok and cval == 0:  # read x itself (a view): rfftn pads it, no extension copy
+        src = x[tuple(slice(a, b) for a, b in crop)]
+    else:
+        src = _extend(x, c, h.shape, cval)
+        md = [d * (m - 1) + 1 for d, m in zip(c.dilation, h.shape)]
+        lens, offs = list(src.shape), [v - 1 for v in md]
+    g = h if c.flip else torch.flip(h, dims=tuple(range(nd)))  # convolution orientation
+    if any(d != 1 for d in c.dilation):
+        gd = g.new_zeros(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, g.shape)))
+        gd[tuple(slice(None, None, d) for d in c.dilation)] = g
+        g = gd
+    L = tuple(fast_len(v) for v in lens)
     dims = tuple(range(nd))
-    spec = torch.fft.rfftn(xe, s=lens, dim=dims) * torch.fft.rfftn(wf, s=lens, dim=dims)
-    full = torch.fft.irfftn(spec, s=lens, dim=dims)
-    sl = tuple(slice(m - 1, m - 1 + s * (k - 1) + 1, s) for m, s, k in
-               zip(w.shape, stride, out_shape))
-    return full[sl]
+    spec = torch.fft.rfftn(src, s=L, dim=dims)
+    gs = torch.fft.rfft(g, n=L[-1], dim=nd - 1)  # small kernel: last axis first, then the rest
+    if nd > 1:
+        gs = torch.fft.fftn(gs, s=L[:-1], dim=dims[:-1])
+    spec.mul_(gs)
+    full = torch.fft.irfftn(spec, s=L, dim=dims)
+    return full[tuple(slice(o, o + s * (k - 1) + 1, s) for o, s, k in
+                      zip(offs, c.stride, c.out_shape))]
 
 
-def convolve(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation=1):
+def _phase(rec, x, h, cval):
+    """Polyphase: r^d phases of the input as channels, one multi-channel cuDNN correlation.
+
+    With n = r K + p and t = r s + q - p, ``z[n] = sum_t xe[n + t] w[t]`` becomes
+    ``Z_p[K] = sum_{q, s} X_q[K + s] W[p, q, s]`` where ``X_q[J] = xe[r J + q]`` and
+    ``W[p, q, s] = w[r s + q - p]`` (0 outside the kernel): cuDNN's fast multi-channel
+    kernels instead of its slow single-channel ones.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    c = rec.canon
+    nd = x.ndim
+    r, s_l, kr, amax, idx = rec.phase
+    span = c.span(h.shape)
+    xe = _extend(x, c, h.shape, cval, tuple(r * a - s for a, s in zip(amax, span)))
+    inter = [v for a in amax for v in (a, r)]
+    perm = [2 * i + 1 for i in range(nd)] + [2 * i for i in range(nd)]
+    xp = xe.reshape(inter).permute(perm).reshape(1, r ** nd, *amax)
+    key = str(x.device)
+    tab = rec.dev_tables.get(key)
+    if tab is None:
+        tab = rec.dev_tables[key] = torch.as_tensor(idx, device=x.device)
+    wt = F.pad(h.reshape(-1), (0, 1))[tab]
+    z = rec.conv(xp, wt)
+    z = z.reshape([r] * nd + list(kr)).permute([v for i in range(nd) for v in (nd + i, i)])
+    z = z.reshape([q * r for q in kr])
+    return z[tuple(slice(0, k) for k in c.out_shape)]
+
+
+def _separable(rec, x, h, cval):
+    """Rank-1 kernels as one 1-D pass per axis (exact factors by SVD of the host kernel)."""
+    import torch
+
+    c = rec.canon
+    w = _corr_weight(c, h).detach().cpu().double().numpy()
+    factors = _rank1_factors(w)
+    if factors is None:
+        raise ArgumentError(f"method='separable' is not accepted for this kernel (shape "
+                            f"{tuple(h.shape)}): it is not of rank 1; use 'auto'")
+    z = _extend(x, c, h.shape, cval)
+    nd = x.ndim
+    for ax, f in enumerate(factors):
+        shape = [1] * nd
+        shape[ax] = len(f)
+        one = [1] * nd
+        st, dl = list(one), list(one)
+        st[ax], dl[ax] = c.stride[ax], c.dilation[ax]
+        wt = torch.as_tensor(f.reshape(shape), dtype=x.dtype, device=x.device)
+        with _CudnnBenchmark(x.is_cuda):
+            z = rec.conv(z[None, None], wt[None, None], stride=st, dilation=dl)[0, 0]
+    return z
+
+
+def _rank1_factors(w, rtol=1e-6):
+    """Vectors f_i with w = outer(f_0, ..., f_{d-1}) (relative error <= rtol), else None."""
+    nd = w.ndim
+    factors, rest = [], w
+    for _ in range(nd - 1):
+        m = rest.reshape(rest.shape[0], -1)
+        u, s, vt = np.linalg.svd(m, full_matrices=False)
+        if s[0] == 0:
+            return [np.zeros(n) for n in w.shape]
+        factors.append(u[:, 0] * s[0])
+        rest = vt[0].reshape(rest.shape[1:])
+    factors.append(rest.reshape(-1))
+    approx = factors[0]
+    for f in factors[1:]:
+        approx = np.multiply.outer(approx, f)
+    if np.abs(approx - w).max() > rtol * np.abs(w).max():
+        return None
+    return factors
+
+
+def convolve(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation=1,
+             method="auto"):
     r"""Convolution of torch tensors, :math:`y[m] = \sum_i x[i]\,h[m-i]`, on x's device.
 
     Index ranges and output sizes per mode are those of
     :func:`kernelflip.convolve` (``full``: ``N + M - 1``; ``same``: ``N``;
     ``valid``: ``N - M + 1``, with dilation ``d``: ``M -> d(M-1)+1``).
+    ``method``: ``"auto"`` (:func:`choose_tensor_method`), ``"direct"``
+    (cuDNN / MKL-DNN), ``"fft"`` (real transforms at fast lengths),
+    ``"phase"`` (polyphase multi-channel correlation; stride and dilation 1)
+    or ``"separable"`` (rank-1 kernels: one 1-D pass per axis; reads the
+    kernel on the host).
 
     >>> import torch
     >>> y = convolve(torch.tensor([0., 1., 0.]), torch.tensor([1., 2., 4.]))
     >>> y.values.tolist(), y.start
     ([0.0, 1.0, 2.0, 4.0, 0.0], (-2,))
     """
-    return _run("conv", x, h, mode, boundary, cval, stride, dilation, "standard")
+    return _run("conv", x, h, mode, boundary, cval, stride, dilation, "standard", method)
 
 
 def correlate(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation=1,
-              convention="standard"):
+              convention="standard", method="auto"):
     r"""Cross-correlation of torch tensors, :math:`y[m] = \sum_i x[i]\,h[i-m]` (standard).
 
     ``convention="article"`` gives :math:`y[m] = \sum_i x[i]\,h[m+i]`.  Index
     ranges and sizes as in :func:`kernelflip.correlate`.  Real tensors only
-    on the torch path (complex tensors go through numpy).
+    on the torch path (complex tensors go through numpy).  ``method`` as in
+    :func:`convolve`.
 
     >>> import torch
     >>> correlate(torch.tensor([0., 1., 0.]), torch.tensor([1., 2., 4.])).values.tolist()
     [0.0, 4.0, 2.0, 1.0, 0.0]
     """
-    return _run("corr", x, h, mode, boundary, cval, stride, dilation, convention)
+    return _run("corr", x, h, mode, boundary, cval, stride, dilation, convention, method)
 
 
 def conv_nn(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -1,0 +1,147 @@
+"""torch tensor methods (direct, fft at fast lengths, polyphase, separable) and the chooser.
+
+CPU only, no timings asserted: every method must give the numpy engines' values for
+every mode, boundary, stride, dilation and operation it accepts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kernelflip as kf
+
+torch = pytest.importorskip("torch")
+from kernelflip.engines import torch_engine as te  # noqa: E402
+
+
+def _want_got(op, x, h, method, **kw):
+    if op == "conv":
+        want = kf.convolve(x, h, **kw)
+        got = te.convolve(torch.from_numpy(x), torch.from_numpy(h), method=method, **kw)
+    else:
+        conv = "article" if op == "article" else "standard"
+        want = kf.correlate(x, h, convention=conv, **kw)
+        got = te.correlate(torch.from_numpy(x), torch.from_numpy(h), convention=conv,
+                           method=method, **kw)
+    return want, got
+
+
+@settings(max_examples=60, deadline=None)
+@given(nd=st.integers(1, 3), n=st.integers(1, 9), k=st.integers(1, 6),
+       mode=st.sampled_from(["full", "same", "valid", "window"]),
+       boundary=st.sampled_from(["constant", "symmetric", "reflect", "edge", "wrap"]),
+       cval=st.sampled_from([0, 2]), stride=st.integers(1, 2), dilation=st.integers(1, 2),
+       op=st.sampled_from(["conv", "corr", "article"]), method=st.sampled_from(["fft", "phase"]),
+       seed=st.integers(0, 99))
+def test_fft_and_phase_match_numpy(nd, n, k, mode, boundary, cval, stride, dilation, op,
+                                   method, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n + 6,) * nd)
+    h = rng.standard_normal((2,) * (nd - 1) + (k + 1,))
+    if method == "phase":
+        stride = dilation = 1
+    if mode == "window":  # an explicit window reaching past the full range on one side
+        mode = tuple((-(n + 6) - 3, 2) for _ in range(nd))
+    want, got = _want_got(op, x, h, method, mode=mode, boundary=boundary, cval=cval,
+                          stride=stride, dilation=dilation)
+    assert got.start == want.start and got.step == want.step
+    np.testing.assert_allclose(got.values.numpy(), want.values, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape,kshape", [((40,), (9,)), ((23, 30), (5, 5)), ((23, 30), (11, 4)),
+                                          ((9, 10, 11), (3, 3, 3)), ((9, 10, 11), (2, 5, 3))])
+@pytest.mark.parametrize("mode", ["same", "full", "valid"])
+def test_phase_and_fft_float32_shapes(shape, kshape, mode):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32)
+    h = rng.standard_normal(kshape).astype(np.float32)
+    want = kf.convolve(x.astype(np.float64), h.astype(np.float64), mode=mode).values
+    for method in ("direct", "fft", "phase"):
+        got = te.convolve(torch.from_numpy(x), torch.from_numpy(h), mode=mode, method=method)
+        assert got.values.dtype == torch.float32
+        np.testing.assert_allclose(got.values.numpy(), want, atol=2e-5 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("op", ["conv", "corr", "article"])
+@pytest.mark.parametrize("boundary,stride,dilation", [("constant", 1, 1), ("reflect", 2, 1),
+                                                      ("wrap", 1, 2)])
+def test_separable_matches_numpy(op, boundary, stride, dilation):
+    g = np.exp(-0.5 * (np.arange(-3, 4) / 1.5) ** 2)
+    h = np.multiply.outer(g, np.array([1.0, -2.0, 0.5]))
+    x = np.random.default_rng(2).standard_normal((17, 15))
+    want, got = _want_got(op, x, h, "separable", mode="same", boundary=boundary, stride=stride,
+                          dilation=dilation)
+    assert got.start == want.start
+    np.testing.assert_allclose(got.values.numpy(), want.values, atol=1e-12)
+    h3 = np.multiply.outer(np.multiply.outer([1.0, 2.0], [1.0, 0.0, -1.0]), [0.5, 1.0])
+    x3 = np.random.default_rng(3).standard_normal((6, 7, 8))
+    want, got = _want_got(op, x3, h3, "separable", mode="full")
+    np.testing.assert_allclose(got.values.numpy(), want.values, atol=1e-12)
+
+
+def test_separable_refuses_full_rank_and_bad_method():
+    x, h = torch.ones(8, 8), torch.eye(3)
+    with pytest.raises(kf.ArgumentError, match=r"method='separable' is not accepted.*rank 1"):
+        te.convolve(x, h, method="separable")
+    with pytest.raises(kf.ArgumentError, match=r"method='magic' is not accepted: use one of"):
+        te.convolve(x, h, method="magic")
+    with pytest.raises(kf.ArgumentError, match=r"method='phase' is not accepted for this"):
+        te.convolve(x, h, method="phase", stride=2)
+    with pytest.raises(kf.ArgumentError, match=r"method='fft' is not accepted for this"):
+        te.convolve(x, torch.ones(1, 1), method="fft")
+
+
+def _smooth(m, primes):
+    for p in primes:
+        while m % p == 0:
+            m //= p
+    return m == 1
+
+
+def test_fast_len_is_the_smallest_5_smooth_length():
+    scipy_fft = pytest.importorskip("scipy.fft")
+    for n in list(range(1, 300)) + [2050, 2052, 2063, 4097, 4101, 4106, 130, 136, 8191, 10007]:
+        m = te.fast_len(n)
+        assert m == scipy_fft.next_fast_len(n, real=True)
+        assert m >= n and _smooth(m, (2, 3, 5))
+    assert te.fast_len(2050, primes=(2, 3, 5, 7)) == 2058
+    assert te.fast_len(4096) == 4096
+
+
+def test_fft_transform_lengths_are_fast():
+    rec = te._Recipe("conv", (2048, 2048), (5, 5), "same", "constant", 0, 1, 1, "standard",
+                     "cuda", "fft", "torch.float32")
+    direct_ok, crop, lens, offs = rec.fft
+    assert direct_ok and crop == [(0, 2048)] * 2 and lens == [2050, 2050] and offs == [2, 2]
+    assert [te.fast_len(v) for v in lens] == [2160, 2160]
+
+
+@pytest.mark.parametrize("shape,k,want", [
+    ((2048, 2048), 3, "direct"),      # cuDNN 0.055 ms in the fitted table
+    ((4096, 4096), 3, "direct"),
+    ((2048, 2048), 5, "phase"),       # cuDNN's single-channel 5x5 is 5.7x its model
+    ((2048, 2048), 31, "fft"),
+    ((128, 128, 128), 3, "phase"),
+    ((128, 128, 128), 9, "fft"),
+])
+def test_cuda_choices(shape, k, want):
+    got, why = te.choose_tensor_method(shape, (k,) * len(shape), "cuda", mode="same")
+    assert got == want, why
+    assert why.startswith(f"{len(shape)}-D on cuda, modelled: {want} ")
+
+
+def test_cpu_choices_and_half_precision():
+    assert te.choose_tensor_method((64, 64), (11, 11), "cpu")[0] == "direct"
+    method, why = te.choose_tensor_method((64, 64), (12, 12), "cpu")
+    assert method == "fft" and why == "144 taps on cpu: fft above 121 taps"
+    rec = te._Recipe("conv", (512, 512), (31, 31), "same", "constant", 0, 1, 1, "standard",
+                     "cuda", "auto", "torch.float16")
+    assert rec.method != "fft"
+    # the CUDA state toggled around cuDNN calls is restored
+    before = torch.backends.cudnn.benchmark
+    with te._CudnnBenchmark(True):
+        assert torch.backends.cudnn.benchmark is True
+    assert torch.backends.cudnn.benchmark == before
