@@ -73,7 +73,7 @@ FFT_PRIMES = (2, 3, 5)
 METHODS = ("auto", "direct", "fft", "phase", "separable")
 
 
-def fast_len(n: int, primes=FFT_PRIMES) -> int:
+def fast_len(n: int, primes=None) -> int:
     """Smallest m >= n whose prime factors are all in ``primes`` (2*3*5 by default).
 
     The FFT path pads each axis to such a length (cuFFT and pocketfft are fast on
@@ -83,6 +83,7 @@ def fast_len(n: int, primes=FFT_PRIMES) -> int:
     (2160, 4320, 135, 2048)
     """
     n = int(n)
+    primes = FFT_PRIMES if primes is None else primes
     if n <= 1:
         return 1
     best = 1 << (n - 1).bit_length()
