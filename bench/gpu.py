@@ -7,6 +7,11 @@ Run once on a GPU machine (writes a Markdown table to the path given, default gp
 Cases: single-channel 'same' convolution with zero extension, float32, on
 the device; plus the CNN case (N=16, C=64->64, 56x56, 3x3) where kernelflip's
 conv_nn is torch's conv2d.  Times are the best of CUDA-synchronised repeats.
+A second table times each of kernelflip's tensor methods on its own (direct,
+fft at 5-smooth and 7-smooth lengths, polyphase with r = 2 and 4, separable
+where the kernel is of rank 1) with its error against a float64 FFT, so the
+constants of ``torch_engine.COST`` can be refitted from one run.
+KF_GPU_DRY_RUN=1 runs the script on the CPU at small sizes.
 """
 
 # ruff: noqa: B023  (closures are timed at once, inside their loop iteration)
@@ -54,7 +59,7 @@ def main(path="gpu.md"):
         f()
         torch.cuda.synchronize()
         best = 1e9
-        t_end = time.perf_counter() + 1.0
+        t_end = time.perf_counter() + 0.5
         for _ in range(reps):
             t = time.perf_counter()
             f()
@@ -72,9 +77,10 @@ def main(path="gpu.md"):
         return full[tuple(slice((b - 1) // 2, (b - 1) // 2 + a) for a, b in zip(x.shape, h.shape))]
 
     cases = [((2048, 2048), k) for k in (3, 5, 11, 31)] + [((4096, 4096), k) for k in (3, 11)]
-    cases += [((128, 128, 128), 3), ((128, 128, 128), 9)]
+    cases += [((128, 128, 128), 3), ((128, 128, 128), 9), ((2048, 2048), "g31")]
     if dry:
-        cases = [((64, 64), 3), ((64, 64), 13), ((16, 16, 16), 3)]
+        cases = [((64, 64), 3), ((64, 64), 13), ((16, 16, 16), 3), ((64, 64), "g9")]
+    cand_rows = []
     say("")
     say("| case | kf ms | cuDNN ms | torch FFT ms | cupy ndimage ms | cupy fftconvolve ms "
         "| fastest | kf/fastest | max rel err |")
@@ -82,7 +88,14 @@ def main(path="gpu.md"):
     g = torch.Generator(device="cpu").manual_seed(0)
     for shape, k in cases:
         x = torch.randn(shape, generator=g).to(dev)
-        h = torch.randn((k,) * len(shape), generator=g).to(dev)
+        if isinstance(k, str):  # a Gaussian (rank 1) kernel
+            k = int(k[1:])
+            u = torch.exp(-0.5 * ((torch.arange(k) - k // 2) / (k / 6)) ** 2)
+            h = (u[:, None] * u[None, :]).to(dev)
+            kname = f"gauss{k}"
+        else:
+            h = torch.randn((k,) * len(shape), generator=g).to(dev)
+            kname = f"k{k}"
         conv = {2: F.conv2d, 3: F.conv3d}[x.ndim]
         hf = torch.flip(h, dims=tuple(range(h.ndim)))
         t = {"kf": timeit(lambda: te.convolve(x, h, mode="same").values),
@@ -106,7 +119,9 @@ def main(path="gpu.md"):
 
         def ms(name):
             return f"{t[name] * 1e3:.3f}" if name in t else "-"
-        say(f"| {'x'.join(map(str, shape))} k{k} | {ms('kf')} | {ms('cuDNN')} | {ms('torch FFT')}"
+        name = f"{'x'.join(map(str, shape))} {kname}"
+        cand_rows.append(_candidates(te, x, h, timeit, name, t["kf"]))
+        say(f"| {name} | {ms('kf')} | {ms('cuDNN')} | {ms('torch FFT')}"
             f" | {ms('cupy ndimage')} | {ms('cupy fftconvolve')} | {best} | "
             f"{t['kf'] / peers[best]:.2f} | {err:.1e} |")
     # CNN case
@@ -118,8 +133,57 @@ def main(path="gpu.md"):
         b = timeit(lambda: F.conv2d(xx, ww, padding=1))
         say(f"| CNN 16x64x56x56, 64x64x3x3 {str(dt)[6:]} | {a * 1e3:.3f} | {b * 1e3:.3f} | - | - "
             f"| - | cuDNN | {a / b:.2f} | 0 |")
+    say("")
+    say("kernelflip's methods one by one (ms; err: max |y - y64| / max |y64| against a float64 "
+        "FFT); auto = the chooser's pick")
+    say("")
+    say("| case | auto | pick | direct | fft (2,3,5) | fft (2,3,5,7) | phase r=2 | phase r=4 "
+        "| separable | errors |")
+    say("|---|---|---|---|---|---|---|---|---|---|")
+    for row in cand_rows:
+        say(row)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def _candidates(te, x, h, timeit, name, t_auto):
+    """One row: each kernelflip method timed on its own, with its error."""
+    import torch
+
+    d = tuple(range(x.ndim))
+    n = tuple(a + b - 1 for a, b in zip(x.shape, h.shape))
+    xd, hd = x.double(), h.double()
+    full = torch.fft.irfftn(torch.fft.rfftn(xd, s=n, dim=d) * torch.fft.rfftn(hd, s=n, dim=d),
+                            s=n, dim=d)
+    ref = full[tuple(slice((b - 1) // 2, (b - 1) // 2 + a) for a, b in zip(x.shape, h.shape))]
+    scale = float(ref.abs().max())
+    pick = te._recipe("conv", x, h, "same", "constant", 0, 1, 1, "standard", "auto").method
+    saved = (dict(te.PHASE_R), te.FFT_PRIMES)
+    cells, errs = [], []
+    for label, method, setup in [
+            ("direct", "direct", None), ("fft5", "fft", None),
+            ("fft7", "fft", lambda: setattr(te, "FFT_PRIMES", (2, 3, 5, 7))),
+            ("phase2", "phase", lambda: te.PHASE_R.update({x.ndim: 2})),
+            ("phase4", "phase", lambda: te.PHASE_R.update({x.ndim: 4})),
+            ("separable", "separable", None)]:
+        te._RECIPES.clear()
+        if setup is not None:
+            setup()
+        try:
+            y = te.convolve(x, h, mode="same", method=method).values
+            errs.append(f"{label} {float((y.double() - ref).abs().max()) / scale:.1e}")
+            tm = timeit(lambda: te.convolve(x, h, mode="same", method=method))
+            cells.append(f"{tm * 1e3:.3f}")
+        except Exception as exc:  # noqa: BLE001 - a method that does not apply: say why
+            cells.append("-")
+            if label != "separable" or "rank 1" not in str(exc):
+                errs.append(f"{label} failed: {type(exc).__name__}: {str(exc)[:60]}")
+        finally:
+            te.PHASE_R.clear()
+            te.PHASE_R.update(saved[0])
+            te.FFT_PRIMES = saved[1]
+            te._RECIPES.clear()
+    return f"| {name} | {t_auto * 1e3:.3f} | {pick} | {' | '.join(cells)} | {'; '.join(errs)} |"
 
 
 if __name__ == "__main__":
