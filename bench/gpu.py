@@ -28,6 +28,15 @@ def main(path="gpu.md"):
 
     from kernelflip.engines import torch_engine as te
 
+    old = None
+    if os.environ.get("KF_GPU_BEFORE"):  # an earlier torch_engine.py, timed as "kf before"
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("kernelflip.engines._before",
+                                                      os.environ["KF_GPU_BEFORE"])
+        old = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old)
+
     lines = []
 
     def say(s=""):
@@ -114,13 +123,15 @@ def main(path="gpu.md"):
             if k <= 11:
                 t["cupy ndimage"] = timeit(cup(lambda: cnd.convolve(xc, hc, mode="constant")))
             t["cupy fftconvolve"] = timeit(cup(lambda: csig.fftconvolve(xc, hc, mode="same")))
-        peers = {a: b for a, b in t.items() if a != "kf"}
+        if old is not None:
+            t["kf before"] = timeit(lambda: old.convolve(x, h, mode="same").values)
+        peers = {a: b for a, b in t.items() if a not in ("kf", "kf before")}
         best = min(peers, key=peers.get)
 
         def ms(name):
             return f"{t[name] * 1e3:.3f}" if name in t else "-"
         name = f"{'x'.join(map(str, shape))} {kname}"
-        cand_rows.append(_candidates(te, x, h, timeit, name, t["kf"]))
+        cand_rows.append(_candidates(te, x, h, timeit, name, t["kf"], t.get("kf before")))
         say(f"| {name} | {ms('kf')} | {ms('cuDNN')} | {ms('torch FFT')}"
             f" | {ms('cupy ndimage')} | {ms('cupy fftconvolve')} | {best} | "
             f"{t['kf'] / peers[best]:.2f} | {err:.1e} |")
@@ -137,16 +148,16 @@ def main(path="gpu.md"):
     say("kernelflip's methods one by one (ms; err: max |y - y64| / max |y64| against a float64 "
         "FFT); auto = the chooser's pick")
     say("")
-    say("| case | auto | pick | direct | fft (2,3,5) | fft (2,3,5,7) | phase r=2 | phase r=4 "
-        "| separable | errors |")
-    say("|---|---|---|---|---|---|---|---|---|---|")
+    say("| case | before | auto | pick | direct | fft (2,3,5) | fft (2,3,5,7) | phase r=2 "
+        "| phase r=4 | separable | errors |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in cand_rows:
         say(row)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
-def _candidates(te, x, h, timeit, name, t_auto):
+def _candidates(te, x, h, timeit, name, t_auto, t_before):
     """One row: each kernelflip method timed on its own, with its error."""
     import torch
 
@@ -183,7 +194,9 @@ def _candidates(te, x, h, timeit, name, t_auto):
             te.PHASE_R.update(saved[0])
             te.FFT_PRIMES = saved[1]
             te._RECIPES.clear()
-    return f"| {name} | {t_auto * 1e3:.3f} | {pick} | {' | '.join(cells)} | {'; '.join(errs)} |"
+    before = "-" if t_before is None else f"{t_before * 1e3:.3f}"
+    return (f"| {name} | {before} | {t_auto * 1e3:.3f} | {pick} | {' | '.join(cells)} | "
+            f"{'; '.join(errs)} |")
 
 
 if __name__ == "__main__":
