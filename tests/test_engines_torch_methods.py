@@ -125,14 +125,27 @@ def test_fft_transform_lengths_are_fast():
     ((2048, 2048), 3, "direct"),      # cuDNN 0.055 ms in the fitted table
     ((4096, 4096), 3, "direct"),
     ((2048, 2048), 5, "phase"),       # cuDNN's single-channel 5x5 is 5.7x its model
+    ((4096, 4096), 11, "phase"),
     ((2048, 2048), 31, "fft"),
-    ((128, 128, 128), 3, "phase"),
     ((128, 128, 128), 9, "fft"),
 ])
 def test_cuda_choices(shape, k, want):
     got, why = te.choose_tensor_method(shape, (k,) * len(shape), "cuda", mode="same")
     assert got == want, why
     assert why.startswith(f"{len(shape)}-D on cuda, modelled: {want} ")
+
+
+def test_cuda_choices_without_tf32_or_float32():
+    for kw in ({"tf32": False}, {"dtype": "float64"}):
+        got, why = te.choose_tensor_method((2048, 2048), (5, 5), "cuda", mode="same", **kw)
+        assert got == "fft" and "phase" not in why
+    got, why = te.choose_tensor_method((1 << 20,), (5,), "cuda", mode="same")
+    assert "phase" not in why  # 1-D polyphase: not measured, on request only
+
+
+def test_fft_last_length_even():
+    assert te._fft_lengths([129, 129, 129]) == (135, 135, 144)
+    assert te._fft_lengths([2050, 2050]) == (2160, 2160)
 
 
 def test_cpu_choices_and_half_precision():

@@ -50,25 +50,29 @@ def is_tensor(a) -> bool:
 
 # --- method choice -----------------------------------------------------------------------
 #
-# Cost model of one single-channel call on a CUDA device, in seconds.  Provenance:
-# fitted by hand to the H200 table of 2026-11-26 in BENCHMARKS.md (torch 2.11, cuDNN 9.19,
-# float32, cudnn.benchmark on):
+# Cost model of one single-channel float32 call on a CUDA device, in seconds, fitted by hand
+# to two H200 runs of bench/gpu.py (torch 2.11, cuDNN 9.19, cudnn.benchmark on), the table
+# of 2026-11-26 in BENCHMARKS.md and the method-by-method table of the second run:
 # - direct (cuDNN): 10 us + out * (6 ps + 0.5 ps * taps) reproduces 2048^2 k3/k11/k31 and
 #   4096^2 k3/k11 within 10 %; cuDNN's single-channel kernels are far slower on 2-D kernels
 #   of 10..49 taps (5x5: 0.494 ms, model 0.087 ms -> factor 5.7) and on 3-D ones (3^3:
 #   0.294 ms, model 0.050 -> 5.9; 9^3: 1.104 ms, model 0.79 -> 1.4).
-# - fft: 30 us + 1.7 ps * L log2 L (L = product of the transform lengths), from the 2058^2
-#   (2*3*7^3, a fast length) k11 cell, 0.202 ms; the 136^3 cell gives 2.5 ps.
-# - phase (polyphase cuDNN, below): a priori guesses (25 us + 12 ps per input element +
-#   0.05 ps per multiply-add), not yet measured; bench/gpu.py times it separately.
+# - phase (polyphase, r = 4): a + b * (input elements) + c * (multiply-adds): 2-D 75 us,
+#   17.8 ps, 0.028 ps (2048^2 k5/k11/k31 and 4096^2 k3/k11 within 5 %); 3-D 75 us, 35 ps,
+#   0.006 ps (128^3 k3 0.155 ms, k9 0.170 ms).  cuDNN runs these multi-channel convolutions
+#   in TF32 when torch.backends.cudnn.allow_tf32 is set (torch's default): measured error
+#   up to 5e-4 of max|y|, so auto takes phase only then, and only for float32.
+# - fft: 75 us + 1.36 ps * L log2 L (L = product of the transform lengths): the same torch
+#   calls as the "torch FFT" peer column, 2058^2 0.202 ms, 136^3 0.161 ms, and the 4096^2 /
+#   2048^2 ratio (3.1) of CuPy's fftconvolve for the slope.
 COST = {
     "direct": (10e-6, 6e-12, 0.5e-12),
     "direct_penalty": {(2, "mid"): 5.7, (3, "small"): 5.9, (3, "large"): 1.4},
-    "fft": (30e-6, 1.7e-12),
-    "phase": (25e-6, 12e-12, 0.05e-12),
+    "fft": (75e-6, 1.36e-12),
+    "phase": {2: (75e-6, 17.8e-12, 0.028e-12), 3: (75e-6, 35e-12, 0.006e-12)},
 }
 CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct below)
-PHASE_R = {1: 16, 2: 4, 3: 2}  # polyphase factor per number of axes
+PHASE_R = {1: 16, 2: 4, 3: 4}  # polyphase factor per number of axes (1-D: not measured)
 FFT_PRIMES = (2, 3, 5)
 METHODS = ("auto", "direct", "fft", "phase", "separable")
 
@@ -98,6 +102,14 @@ def fast_len(n: int, primes=None) -> int:
     return best
 
 
+def _fft_lengths(lens):
+    """Fast transform lengths, the last (halved by the real transform) made even."""
+    out = [fast_len(v) for v in lens]
+    if out[-1] % 2:
+        out[-1] = 2 * fast_len(-(-lens[-1] // 2))
+    return tuple(out)
+
+
 def _fft_geometry(c, x_shape, h_shape):
     """Per axis: crop of x, zero margin lo, transform length L, first kept index (or None)."""
     crop, lo_l, lens, offs = [], [], [], []
@@ -122,7 +134,7 @@ def _phase_geometry(c, h_shape, r):
     return s_l, kr, tuple(q + s - 1 for q, s in zip(kr, s_l))
 
 
-def _costs(c, x_shape, h_shape, device_type, cval, half=False):
+def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False):
     """Modelled seconds of each method that can compute this request (CPU: a ranking only)."""
     nd = len(h_shape)
     taps = int(np.prod(h_shape))
@@ -146,26 +158,31 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False):
         ok, crop, lens, _ = _fft_geometry(c, x_shape, h_shape)
         if not (ok and cval == 0):
             lens = c.span(h_shape)
-        tot = float(np.prod([fast_len(v) for v in lens]))
+        tot = float(np.prod(_fft_lengths(lens)))
         a, b = COST["fft"]
         costs["fft"] = a + b * tot * np.log2(max(tot, 2.0))
-    if can_phase:
+    if can_phase and auto_phase and nd in COST["phase"]:
         r = PHASE_R[nd]
         s_l, kr, amax = _phase_geometry(c, h_shape, r)
-        a, b, cm = COST["phase"]
+        a, b, cm = COST["phase"][nd]
         macs = n_out * r ** nd * int(np.prod(s_l))
         costs["phase"] = a + b * r ** nd * int(np.prod(amax)) + cm * macs
+    elif can_phase:  # on request only (not measured here, or TF32 not allowed)
+        costs["phase"] = float("inf")
     return costs
 
 
 def choose_tensor_method(x_shape, h_shape, device="cuda", *, op="conv", mode="full",
                          boundary="constant", cval=0, stride=1, dilation=1,
-                         convention="standard"):
+                         convention="standard", dtype="float32", tf32=True):
     """The method ``method="auto"`` uses for tensors of these shapes, and why.
 
     Returns ``(method, reason)``; the reason lists the modelled cost of each
     candidate (see ``COST`` for the constants and where they come from).
-    On the CPU: ``direct`` up to ``CPU_FFT_TAPS`` taps, ``fft`` above.
+    On the CPU: ``direct`` up to ``CPU_FFT_TAPS`` taps, ``fft`` above.  On
+    CUDA, ``phase`` is a candidate for float32 when ``tf32`` (the calls read
+    ``torch.backends.cudnn.allow_tf32``): its multi-channel cuDNN kernels
+    then run in TF32 (error up to about 5e-4 of max|y| measured).
 
     >>> choose_tensor_method((2048, 2048), (3, 3), "cuda", mode="same")[0]
     'direct'
@@ -177,13 +194,16 @@ def choose_tensor_method(x_shape, h_shape, device="cuda", *, op="conv", mode="fu
                      h_start=centered_start(h_shape), convention=convention, mode=mode,
                      boundary=boundary, stride=stride, dilation=dilation)
     dev = getattr(device, "type", device)
-    costs = _costs(plan.canon, tuple(x_shape), tuple(h_shape), dev, cval)
+    costs = _costs(plan.canon, tuple(x_shape), tuple(h_shape), dev, cval,
+                   half=dtype not in ("float32", "float64"),
+                   auto_phase=dev == "cuda" and dtype == "float32" and tf32)
     best = min(costs, key=costs.get)
     if dev != "cuda":
         why = f"{int(np.prod(h_shape))} taps on {dev}: fft above {CPU_FFT_TAPS} taps"
     else:
         why = ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in sorted(costs.items(),
-                                                                   key=lambda kv: kv[1]))
+                                                                   key=lambda kv: kv[1])
+                        if v < float("inf"))
         why = f"{nd}-D on cuda, modelled: {why}"
     return best, why
 
@@ -197,7 +217,7 @@ class _Recipe:
                  "padding", "fft", "phase", "dev_tables")
 
     def __init__(self, op, x_shape, h_shape, mode, boundary, cval, stride, dilation,
-                 convention, device_type, method, dtype):
+                 convention, device_type, method, dtype, tf32=False):
         import torch.nn.functional as F
 
         nd = len(x_shape)
@@ -210,7 +230,8 @@ class _Recipe:
         self.empty = any(k == 0 for k in c.out_shape)
         self.conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
         costs = _costs(c, x_shape, h_shape, device_type, cval,
-                       half=dtype not in ("torch.float32", "torch.float64"))
+                       half=dtype not in ("torch.float32", "torch.float64"),
+                       auto_phase=tf32 and dtype == "torch.float32")
         if method == "auto":
             method = min(costs, key=costs.get)
         elif method in ("fft", "phase") and method not in costs:
@@ -255,8 +276,11 @@ _RECIPES: dict = {}
 
 
 def _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention, method):
+    import torch
+
     args = (op, tuple(x.shape), tuple(h.shape), mode, boundary, cval, stride, dilation,
-            convention, x.device.type, method, str(x.dtype))
+            convention, x.device.type, method, str(x.dtype),
+            x.is_cuda and torch.backends.cudnn.allow_tf32)
     try:
         rec = _RECIPES.get(args)
     except TypeError:  # unhashable argument (a list): no caching
@@ -383,13 +407,11 @@ def _fft(rec, x, h, cval):
         gd = g.new_zeros(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, g.shape)))
         gd[tuple(slice(None, None, d) for d in c.dilation)] = g
         g = gd
-    L = tuple(fast_len(v) for v in lens)
+    L = _fft_lengths(lens)
     dims = tuple(range(nd))
     spec = torch.fft.rfftn(src, s=L, dim=dims)
-    gs = torch.fft.rfft(g, n=L[-1], dim=nd - 1)  # small kernel: last axis first, then the rest
-    if nd > 1:
-        gs = torch.fft.fftn(gs, s=L[:-1], dim=dims[:-1])
-    spec.mul_(gs)
+    # (a last-axis rfft then a strided fftn of the small kernel ran 2-4x slower on an H200)
+    spec.mul_(torch.fft.rfftn(g, s=L, dim=dims))
     full = torch.fft.irfftn(spec, s=L, dim=dims)
     return full[tuple(slice(o, o + s * (k - 1) + 1, s) for o, s, k in
                       zip(offs, c.stride, c.out_shape))]
