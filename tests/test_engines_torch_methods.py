@@ -130,13 +130,15 @@ def test_fft_transform_lengths_are_fast():
     ((128, 128, 128), 9, "fft"),
 ])
 def test_cuda_choices(shape, k, want):
-    got, why = te.choose_tensor_method(shape, (k,) * len(shape), "cuda", mode="same")
+    # phase rounds to TF32: auto considers it only when the caller opts in (tf32=True)
+    got, why = te.choose_tensor_method(shape, (k,) * len(shape), "cuda", mode="same", tf32=True)
     assert got == want, why
     assert why.startswith(f"{len(shape)}-D on cuda, modelled: {want} ")
 
 
 def test_cuda_choices_without_tf32_or_float32():
-    for kw in ({"tf32": False}, {"dtype": "float64"}):
+    assert te.AUTO_PHASE is False  # correctness first: off unless the user opts in
+    for kw in ({}, {"tf32": False}, {"dtype": "float64"}):
         got, why = te.choose_tensor_method((2048, 2048), (5, 5), "cuda", mode="same", **kw)
         assert got == "fft" and "phase" not in why
     got, why = te.choose_tensor_method((1 << 20,), (5,), "cuda", mode="same")

@@ -61,7 +61,8 @@ def is_tensor(a) -> bool:
 #   17.8 ps, 0.028 ps (2048^2 k5/k11/k31 and 4096^2 k3/k11 within 5 %); 3-D 75 us, 35 ps,
 #   0.006 ps (128^3 k3 0.155 ms, k9 0.170 ms).  cuDNN runs these multi-channel convolutions
 #   in TF32 when torch.backends.cudnn.allow_tf32 is set (torch's default): measured error
-#   up to 5e-4 of max|y|, so auto takes phase only then, and only for float32.
+#   up to 5e-4 of max|y|.  Correctness first: auto takes phase only when AUTO_PHASE is
+#   set (off by default) and TF32 is allowed, and only for float32; on request otherwise.
 # - fft: 75 us + 1.36 ps * L log2 L (L = product of the transform lengths): the same torch
 #   calls as the "torch FFT" peer column, 2058^2 0.202 ms, 136^3 0.161 ms, and the 4096^2 /
 #   2048^2 ratio (3.1) of CuPy's fftconvolve for the slope.
@@ -72,7 +73,9 @@ COST = {
     "phase": {2: (75e-6, 17.8e-12, 0.028e-12), 3: (75e-6, 35e-12, 0.006e-12)},
 }
 CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct below)
-PHASE_R = {1: 16, 2: 4, 3: 4}  # polyphase factor per number of axes (1-D: not measured)
+PHASE_R = {1: 16, 2: 4, 3: 4}
+# auto never picks a method that rounds to TF32 unless the user opts in here
+AUTO_PHASE = False  # polyphase factor per number of axes (1-D: not measured)
 FFT_PRIMES = (2, 3, 5)
 METHODS = ("auto", "direct", "fft", "phase", "separable")
 
@@ -174,15 +177,15 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False)
 
 def choose_tensor_method(x_shape, h_shape, device="cuda", *, op="conv", mode="full",
                          boundary="constant", cval=0, stride=1, dilation=1,
-                         convention="standard", dtype="float32", tf32=True):
+                         convention="standard", dtype="float32", tf32=None):
     """The method ``method="auto"`` uses for tensors of these shapes, and why.
 
     Returns ``(method, reason)``; the reason lists the modelled cost of each
     candidate (see ``COST`` for the constants and where they come from).
     On the CPU: ``direct`` up to ``CPU_FFT_TAPS`` taps, ``fft`` above.  On
-    CUDA, ``phase`` is a candidate for float32 when ``tf32`` (the calls read
-    ``torch.backends.cudnn.allow_tf32``): its multi-channel cuDNN kernels
-    then run in TF32 (error up to about 5e-4 of max|y| measured).
+    CUDA, ``phase`` is a candidate for float32 only when ``tf32`` is true
+    (default: ``AUTO_PHASE``, off, since its multi-channel cuDNN kernels run
+    in TF32 under torch's defaults, error up to about 5e-4 of max|y|).
 
     >>> choose_tensor_method((2048, 2048), (3, 3), "cuda", mode="same")[0]
     'direct'
@@ -194,6 +197,7 @@ def choose_tensor_method(x_shape, h_shape, device="cuda", *, op="conv", mode="fu
                      h_start=centered_start(h_shape), convention=convention, mode=mode,
                      boundary=boundary, stride=stride, dilation=dilation)
     dev = getattr(device, "type", device)
+    tf32 = AUTO_PHASE if tf32 is None else tf32
     costs = _costs(plan.canon, tuple(x_shape), tuple(h_shape), dev, cval,
                    half=dtype not in ("float32", "float64"),
                    auto_phase=dev == "cuda" and dtype == "float32" and tf32)
@@ -280,7 +284,7 @@ def _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention, method
 
     args = (op, tuple(x.shape), tuple(h.shape), mode, boundary, cval, stride, dilation,
             convention, x.device.type, method, str(x.dtype),
-            x.is_cuda and torch.backends.cudnn.allow_tf32)
+            AUTO_PHASE and x.is_cuda and torch.backends.cudnn.allow_tf32)
     try:
         rec = _RECIPES.get(args)
     except TypeError:  # unhashable argument (a list): no caching
