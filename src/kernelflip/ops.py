@@ -101,8 +101,8 @@ def _plain(v) -> bool:
 def _entry(op, xshape, xs, hshape, hs, mode, boundary, stride, dilation,
            convention) -> _Entry:
     key = None
-    if (mode.__class__ is str and boundary.__class__ is str and convention.__class__ is str
-            and _plain(stride) and _plain(dilation)):
+    if (op.__class__ is str and mode.__class__ is str and boundary.__class__ is str
+            and convention.__class__ is str and _plain(stride) and _plain(dilation)):
         key = (op, convention, xshape, xs, hshape, hs, mode, boundary, stride, dilation)
         hit = _ENTRIES.get(key)
         if hit is not None:

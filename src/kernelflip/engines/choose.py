@@ -9,11 +9,17 @@ Rules, in order:
    path (see OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
    where direct summation keeps inf) -- the finiteness scan runs only when the
    cheapest engine is one of those;
-4. among the rest, the lowest estimated time.
+4. among the rest, the lowest estimated time; on 1-D/2-D float data that
+   OpenCV takes, the compiled loops' estimate carries a penalty for sharing
+   the machine (COMPILED_SHARED), so OpenCV is preferred there.
 
-Each estimate is ``constant * feature`` (ns), the feature being the work
-the engine does (multiply-adds, ``L log2 L`` for transforms of ``L``
-points, ...), with constants fitted by ``bench/calibrate.py``.
+Each estimate is ``constant * feature + per-output + fixed`` (ns), the
+feature being the work the engine does (multiply-adds, ``L log2 L`` for
+transforms of ``L`` points, ...), with constants fitted by
+``bench/calibrate.py`` and from the engines' timings (provenance at COST).
+Estimates and rankings are cached per request shape (:func:`pick` is the
+hot path of ``method="auto"``: one dict lookup and, only when the cheapest
+engine could smear NaN/inf, a finiteness scan).
 """
 
 from __future__ import annotations
@@ -26,29 +32,69 @@ import numpy as np
 
 from ._base import ENGINES, Problem
 
-# Slopes first fitted by `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/calibrate.py`
-# on 2026-11-26 on the project's 2-core x86-64 dev VM (shared with other jobs, so
-# noisy), numpy 2.4.6, scipy 1.17.1, numba 0.68.1 (2 threads), opencv 5.0.0, then
-# refitted by hand from the same day's `python bench/run.py --budget 0.3` table
-# (BENCHMARKS.md): per-output terms for the memory traffic of small kernels, and
-# OpenCV's switch to its DFT path.  Fixed per-call costs: best of 200 calls on an
-# 8x8 image with a 3x3 kernel, same day.  Complex (itemsize 16) entries are not
-# fitted: 4x the float64 slope.
+# Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
+# (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
+# numba 0.68.1 (2 threads), opencv 5.0.0, from best-of-repeats timings of each
+# engine's run() on the grid's 2-D cases (128^2..4096^2, kernels 3..63,
+# float32/float64: a script like bench/calibrate.py over bench's grid) and on
+# 2048^2 Gaussian/LoG kernels for the separable passes.  Load average 1.0-1.4
+# during the fit (other engineers' test runs on one core at times; the
+# OpenCV/FFT numbers moved by < 20% between quiet and busy repeats, the
+# compiled loops by up to 17x, see COMPILED_SHARED).  Least-squares by hand:
+#
+# * opencv (direct sums): f32 0.022 ns per (span * tap) + 0.4 ns per output
+#   (2048^2: k3 2.46 ms, k5 4.36, k11 12.2; 4096^2 k11 49.7); f64 0.085 + 0.6
+#   (2048^2: k3 4.9 ms, k5 10.9; 512^2 k3 0.30).
+# * opencv_dft: f32 0.5 ns per span log2(span) (0.43-0.77 over 128^2..4096^2),
+#   f64 0.6 (0.50-0.78).
+# * fft: f32 0.36 ns per L log2 L, f64 0.7, while the transform's real input
+#   fits the two L2s (FFT_SPILL_BYTES); beyond it FFT_SPILL times that
+#   (f32: 0.30-0.46 at 576^2 points, 0.46-0.64 at 2080^2 and 4100^2); fixed
+#   150 us (three transforms and the padding: 128^2 with 31^2 takes 0.31 ms on
+#   one worker, see fft.SERIAL_BELOW, against OpenCV's 0.24 ms).
+# * compiled: f32 0.066 per multiply-add + 0.4 per output (2048^2: k3 4.0 ms,
+#   k5 8.4), f64 0.10 + 0.5 (512^2: 0.08, 2048^2: 0.14 per MAC; quiet machine).
+# * separable_cv2 (cv2.sepFilter2D pairs, 2-D floats): f32 0.032 ns, f64 0.07
+#   per unit of the separable feature (see features(): per term, the taps of
+#   both passes plus 12 for its output traffic, plus 20 per extra term for the
+#   in-place sum); 2048^2 f32: Gaussian k11 3.8 ms, k31 9.1, LoG (rank 3) k31
+#   35 ms vs OpenCV's DFT 43 ms, k11 16 ms vs its direct sum 13 ms.
+# * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
+#   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
+#
+# Cross-check, same session, load 0.6-1.2:
+# `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/calibrate.py` (pure
+# slopes, per-output terms folded in, medians over its 1024^2/2048^2/64^3/1e6
+# cases) gave compiled 0.063/0.159 (f32/f64), fft 0.35/0.87, opencv 0.036/0.144,
+# opencv_dft 0.44/0.46 (its 1-D cases pull f64 down), separable_cv2 0.042/0.086,
+# direct 0.35/1.04, ndimage 0.73/0.60, oa 1.06/2.29.
 # Units: (ns per feature unit, ns per output element, ns per call).
 COST = {
-    "compiled": {4: (0.075, 0.6, 10_000), 8: (0.085, 1.2, 10_000), 16: (0.34, 2.4, 10_000)},
+    "compiled": {4: (0.066, 0.4, 10_000), 8: (0.10, 0.5, 10_000), 16: (0.4, 2.0, 10_000)},
     "direct": {4: (0.40, 1.0, 50_000), 8: (1.68, 1.0, 50_000), 16: (6.7, 2.0, 50_000)},
-    "fft": {4: (0.8, 0, 36_000), 8: (1.1, 0, 36_000), 16: (4.4, 0, 36_000)},
+    "fft": {4: (0.36, 0, 150_000), 8: (0.7, 0, 150_000), 16: (2.8, 0, 150_000)},
     "ndimage": {4: (0.73, 0, 11_000), 8: (0.88, 0, 11_000)},
     "oa": {4: (1.28, 0, 200_000), 8: (2.51, 0, 200_000)},
-    "opencv": {4: (0.045, 0.7, 6_000), 8: (0.085, 1.4, 6_000)},
-    "opencv_dft": {4: (0.5, 0, 6_000), 8: (0.56, 0, 6_000)},
+    "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
+    "opencv_dft": {4: (0.5, 0, 6_000), 8: (0.6, 0, 6_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
+    "separable_cv2": {4: (0.032, 0, 20_000), 8: (0.07, 0, 20_000)},
 }
 # OpenCV's filter2D uses its DFT from this many taps on (its dft_filter_size:
 # 130 for float32 with SSE3, 50 otherwise); below it sums directly, which keeps
 # NaN/inf where direct summation puts them.
 OPENCV_DFT_TAPS = {4: 130, 8: 50}
+# scipy.fft slows down per point once its input no longer fits in cache.
+FFT_SPILL_BYTES = 4 * 2**20
+FFT_SPILL = 1.6
+# On 1-D/2-D float data that OpenCV takes, the compiled loops' estimate is
+# multiplied by this: numba's parallel regions wait for the second core, and
+# on this 2-core machine that core is often busy (512^2 float64 3x3: 0.30 ms
+# quiet, 5.2 ms while another process ran; OpenCV 0.30 ms both times).  With
+# it OpenCV, which is also what cv2.filter2D users get, wins every 2-D float
+# case of the grid; the compiled loops stay the choice for 3-D, integers and
+# complex data, and behind OpenCV's DFT for non-finite data.
+COMPILED_SHARED = 4.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +128,7 @@ def _shape_features(x_shape, w_shape, canon, cval_zero: bool, real: bool) -> dic
     _, lens = fft_plan_lengths(p)
     L = _prod(lens)
     f["fft"] = L * math.log2(max(L, 2))
+    f["fft_points"] = L
     wd = _prod(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, w_shape)))
     f["oa"] = span * math.log2(max(4 * wd, 2)) * 2
     f["out"] = out
@@ -98,6 +145,8 @@ def features(p: Problem) -> dict[str, float]:
     f = dict(_shape_features(p.x.shape, p.w.shape, p.canon, bool(p.cval == 0), real))
     terms = kernel_factors(p.w) if p.ndim >= 2 else None
     f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
+    f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + 12) + 20 * (len(terms) - 1))
+                          * f["span"]) if terms else 0
     return f
 
 
@@ -133,6 +182,7 @@ _ESTIMATES: dict = {}
 def _estimate(p: Problem) -> dict[str, float]:
     f = features(p)
     size = p.x.dtype.itemsize
+    floats2d = p.ndim <= 2 and not p.exact and p.x.dtype.name in ("float32", "float64")
     est = {}
     for name, eng in ENGINES.items():
         if name == "reference" or not eng.available() or eng.refuses(p):
@@ -141,12 +191,23 @@ def _estimate(p: Problem) -> dict[str, float]:
         if name == "opencv":
             dft = p.w.size >= OPENCV_DFT_TAPS.get(size, 50)
             key, feat = ("opencv_dft", "opencv_dft") if dft else ("opencv", "opencv_direct")
+        elif name == "separable" and floats2d and p.ndim == 2 and _cv2():
+            key = feat = "separable_cv2"
         table = COST.get(key)
         if table is None or size not in table:
             continue
         a, o, b = table[size]
-        est[name] = a * f[feat] + o * f["out"] + b
+        t = a * f[feat] + o * f["out"] + b
+        if name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
+            t = FFT_SPILL * (t - b) + b
+        est[name] = t
+    if "compiled" in est and "opencv" in est and floats2d:
+        est["compiled"] *= COMPILED_SHARED
     return est
+
+
+def _cv2() -> bool:
+    return ENGINES["opencv"].available() if "opencv" in ENGINES else False
 
 
 def _unsafe_nonfinite(name: str, p: Problem) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 from ._base import Engine, Problem, extend, register
 
 WORKERS = os.cpu_count() or 1
+SERIAL_BELOW = 2**17  # transform points under which one worker is faster
 
 
 def dilate(w: np.ndarray, dilation) -> np.ndarray:
@@ -105,14 +106,17 @@ class FFT(Engine):
         a, offs, lens = fft_plan(p)
         wf = _reversed(dilate(p.w, c.dilation))
         axes = tuple(range(p.ndim))
+        # a second worker only pays on large transforms (measured: 130^2 points take
+        # 114 us on one worker, 303 us on two; 576^2 1.6 ms vs 1.1 ms)
+        workers = WORKERS if np.prod(lens, dtype=float) >= SERIAL_BELOW else 1
         if a.dtype.kind != "c" and wf.dtype.kind != "c":
-            spec = sf.rfftn(a, lens, axes=axes, workers=WORKERS)
-            spec *= sf.rfftn(wf, lens, axes=axes, workers=WORKERS)
-            full = sf.irfftn(spec, lens, axes=axes, workers=WORKERS)
+            spec = sf.rfftn(a, lens, axes=axes, workers=workers)
+            spec *= sf.rfftn(wf, lens, axes=axes, workers=workers)
+            full = sf.irfftn(spec, lens, axes=axes, workers=workers)
         else:
-            spec = sf.fftn(a, lens, axes=axes, workers=WORKERS)
-            spec *= sf.fftn(wf, lens, axes=axes, workers=WORKERS)
-            full = sf.ifftn(spec, lens, axes=axes, workers=WORKERS)
+            spec = sf.fftn(a, lens, axes=axes, workers=workers)
+            spec *= sf.fftn(wf, lens, axes=axes, workers=workers)
+            full = sf.ifftn(spec, lens, axes=axes, workers=workers)
         sl = tuple(slice(o, o + s * (k - 1) + 1, s) for o, s, k in
                    zip(offs, c.stride, c.out_shape))
         return np.asarray(full[sl], dtype=p.x.dtype)

@@ -213,13 +213,19 @@ class Separable(Engine):
         c = p.canon
         wshape = tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, p.w.shape))
         src, anchor, border, keep = anchored(p, _borders(), wshape)
-        out = None
+        out = tmp = None
         for ky, kx in terms:
             ky = dilate(np.asarray(ky, dtype=p.x.dtype), (c.dilation[0],))
             kx = dilate(np.asarray(kx, dtype=p.x.dtype), (c.dilation[1],))
-            dst = cv2.sepFilter2D(src, -1, kx, ky, anchor=(anchor[1], anchor[0]),
+            # later terms go through one reused buffer and are added in place
+            # (a fresh array per term costs its page faults: ~20% at 2048^2)
+            dst = cv2.sepFilter2D(src, -1, kx, ky, dst=tmp, anchor=(anchor[1], anchor[0]),
                                   borderType=border)
-            out = dst if out is None else out + dst
+            if out is None:
+                out = dst
+            else:
+                np.add(out, dst, out=out)
+                tmp = dst
         return np.ascontiguousarray(out[keep])
 
 

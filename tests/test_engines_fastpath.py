@@ -1,0 +1,81 @@
+"""The per-call caches of convolve/correlate change no result and skip no check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kernelflip as kf
+from kernelflip import ops
+from kernelflip.engines import choose
+
+
+def test_second_call_reuses_the_plan_and_the_ranking(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((37, 41)).astype(np.float32)
+    h = rng.standard_normal((5, 3)).astype(np.float32)
+    first = kf.correlate(x, h, mode="same", boundary="reflect")
+
+    def boom(*a, **k):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(ops, "make_plan", boom)
+    monkeypatch.setattr(choose, "_estimate", boom)
+    again = kf.correlate(x, h, mode="same", boundary="reflect")
+    np.testing.assert_array_equal(again.values, first.values)
+    assert (again.start, again.step) == (first.start, first.step) == ((-18, -20), (1, 1))
+    assert all(type(v) is int for v in again.start + again.step)
+
+
+def test_cached_request_still_refuses_lookalike_arguments():
+    x = np.arange(30.0).reshape(5, 6)
+    kf.convolve(x, np.ones((3, 3)), stride=1)  # cached with stride=1 (True == 1 in a dict)
+    with pytest.raises(kf.ArgumentTypeError, match=r"stride=True is not accepted"):
+        kf.convolve(x, np.ones((3, 3)), stride=True)
+    with pytest.raises(kf.ArgumentTypeError, match=r"dilation=\(1, True\) is not accepted"):
+        kf.convolve(x, np.ones((3, 3)), dilation=(1, True))
+    with pytest.raises(kf.ArgumentError, match=r"cval=0.5 is not accepted for int64"):
+        kf.convolve([1, 2, 3], [1, 1], cval=0.5)
+    with pytest.raises(kf.ArgumentTypeError, match=r"cval='0' is not accepted: give a number"):
+        kf.convolve(x, np.ones((3, 3)), cval="0")
+    with pytest.raises(kf.ArgumentError, match=r"method='nope' is not accepted.*in convolve"):
+        kf.convolve(x, np.ones((3, 3)), method="nope")
+
+
+def test_numpy_integer_and_list_arguments_match_plain_ones():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((20, 17))
+    h = rng.standard_normal((3, 4))
+    want = kf.convolve(x, h, mode="valid", stride=2, dilation=(1, 2))
+    got = kf.convolve(x, h, mode="valid", stride=np.int64(2), dilation=[1, np.int32(2)])
+    np.testing.assert_array_equal(got.values, want.values)
+    assert (got.start, got.step) == (want.start, want.step)
+    win = kf.convolve(x, h, mode=[[-3, 4], [0, 5]])  # an unhashable explicit window
+    ref = kf.convolve(x, h, mode=((-3, 4), (0, 5)), method="reference")
+    np.testing.assert_allclose(win.values, ref.values, atol=1e-12)
+    assert win.start == (-3, 0)
+
+
+def test_cval_nonzero_and_zero_give_the_reference_values():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((9, 8)).astype(np.float32)
+    h = rng.standard_normal((3, 3)).astype(np.float32)
+    for cval in (0, 0.0, -0.0, 2, 1.5):
+        got = kf.convolve(x, h, mode="same", cval=cval)
+        ref = kf.convolve(x, h, mode="same", cval=cval, method="reference")
+        np.testing.assert_allclose(got.values, ref.values, rtol=1e-5, atol=1e-5)
+        assert got.dtype == np.float32
+
+
+def test_choose_method_reason_matches_auto():
+    x = np.random.default_rng(3).random((64, 64))
+    h = np.ones((3, 3))
+    c = kf.choose_method(x, h, mode="same")
+    _, p = ops._prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
+    assert choose.pick(p) == c.method
+    assert c.reason.startswith(f"{c.method} ~")
+
+
+def test_choose_method_refuses_an_unhashable_op():
+    with pytest.raises(kf.ArgumentError, match=r"op=\['conv'\] is not accepted"):
+        kf.choose_method([1, 2, 3], [1, 1], op=["conv"])
