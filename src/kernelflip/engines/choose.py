@@ -206,6 +206,27 @@ def _estimate(p: Problem) -> dict[str, float]:
     return est
 
 
+def _separable_may_win(p: Problem, est: dict[str, float]) -> bool:
+    """True unless the separable passes of a rank-1 kernel would lose to another engine."""
+    sep = ENGINES.get("separable")
+    if p.ndim < 2 or sep is None or not sep.available():
+        return False
+    others = [v for n, v in est.items() if n != "separable"]
+    if not others:
+        return True
+    f = features(p)
+    size = p.x.dtype.itemsize
+    floats2d = p.ndim == 2 and not p.exact and p.x.dtype.name in ("float32", "float64")
+    if floats2d and _cv2():
+        key, feat = "separable_cv2", (sum(p.w.shape) + 12) * f["span"]
+    else:
+        key, feat = "separable", sum(p.w.shape) * f["span"]
+    if size not in COST[key]:
+        return False
+    a, o, b = COST[key][size]
+    return a * feat + o * f["out"] + b < min(others)
+
+
 def _cv2() -> bool:
     return ENGINES["opencv"].available() if "opencv" in ENGINES else False
 
@@ -225,8 +246,24 @@ def finite(p: Problem) -> bool:
 
 
 def pick(p: Problem) -> str:
-    """The name :func:`choose` returns, without composing its reason (the hot path)."""
-    _, order = _ranked(p)
+    """The name :func:`choose` returns, without composing its reason (the hot path).
+
+    The ranking is looked up by shapes and dtypes alone when the kernel's
+    factorisation cannot change it (even a rank-1 kernel's passes would cost
+    more than the cheapest other engine): no look at the kernel's values.
+    """
+    key = ("pick", p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
+           p.exact)
+    order = _ESTIMATES.get(key)
+    if order is None:
+        est, order = _ranked(p)
+        if _separable_may_win(p, est):
+            order = False  # depends on the kernel: rank it per kernel below
+        else:
+            order = tuple(n for n in order if n != "separable")
+        _ESTIMATES[key] = order
+    if order is False:
+        order = _ranked(p)[1]
     if not order:  # pragma: no cover - direct never refuses
         return "direct"
     best = order[0]
