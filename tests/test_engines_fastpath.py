@@ -79,3 +79,38 @@ def test_choose_method_reason_matches_auto():
 def test_choose_method_refuses_an_unhashable_op():
     with pytest.raises(kf.ArgumentError, match=r"op=\['conv'\] is not accepted"):
         kf.choose_method([1, 2, 3], [1, 1], op=["conv"])
+
+
+def test_pick_looks_at_the_kernel_only_when_its_rank_matters():
+    pytest.importorskip("cv2")
+    x = np.random.default_rng(4).random((300, 300)).astype(np.float32)
+    g = np.exp(-np.linspace(-2, 2, 31) ** 2)
+    sep = np.outer(g, g).astype(np.float32)
+    dense = np.random.default_rng(5).random((31, 31)).astype(np.float32)
+    assert kf.choose_method(x, sep, mode="same").method == "separable"
+    assert kf.choose_method(x, dense, mode="same").method != "separable"
+    for h in (sep, dense, sep):  # same shapes, one cache: the kernel still decides
+        _, p = ops._prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
+        assert choose.pick(p) == kf.choose_method(x, h, mode="same").method
+    small = np.ones((3, 3), np.float32)  # rank 1, but passes cannot beat a 9-tap sum
+    assert kf.choose_method(x, small, mode="same").method == "opencv"
+    np.testing.assert_allclose(kf.convolve(x, small, mode="same").values,
+                               kf.convolve(x, small, mode="same", method="reference").values,
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_rank3_log_kernel_uses_sepfilter_pairs_at_31():
+    pytest.importorskip("cv2")
+    from kernelflip.bench import kernel
+
+    h = kernel("log", (31, 31), "float32", np.random.default_rng(0))
+    x = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), (2048, 2048), (0, 0))
+    _, p = ops._prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
+    est = choose.estimate(p)
+    assert len(kf.engines.separable.kernel_factors(p.w)) == 3
+    assert est["separable"] < est["opencv"]
+    small = np.random.default_rng(6).standard_normal((64, 64)).astype(np.float32)
+    y = kf.convolve(small, h, mode="same", method="separable").values
+    ref = kf.convolve(small.astype(np.float64), h.astype(np.float64), mode="same",
+                      method="direct").values
+    assert np.abs(y - ref).max() <= 1e-5 * np.abs(ref).max()
