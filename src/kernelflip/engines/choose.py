@@ -54,11 +54,12 @@ from ._base import ENGINES, Problem
 #   one worker, see fft.SERIAL_BELOW, against OpenCV's 0.24 ms).
 # * compiled: f32 0.066 per multiply-add + 0.4 per output (2048^2: k3 4.0 ms,
 #   k5 8.4), f64 0.10 + 0.5 (512^2: 0.08, 2048^2: 0.14 per MAC; quiet machine).
-# * separable_cv2 (cv2.sepFilter2D pairs, 2-D floats): f32 0.032 ns, f64 0.07
+# * separable_cv2 (cv2.sepFilter2D pairs, 2-D floats): f32 0.028 ns, f64 0.07
 #   per unit of the separable feature (see features(): per term, the taps of
-#   both passes plus 12 for its output traffic, plus 20 per extra term for the
-#   in-place sum); 2048^2 f32: Gaussian k11 3.8 ms, k31 9.1, LoG (rank 3) k31
-#   35 ms vs OpenCV's DFT 43 ms, k11 16 ms vs its direct sum 13 ms.
+#   both passes plus SEP_TERM for its output traffic, plus 20 per extra term
+#   for the in-place sum); 2048^2 f32: 3x3 ones 2.7 ms (OpenCV's direct sum
+#   1.9 ms), Gaussian k11 3.8-5.2 ms, k31 9.1-10, LoG (rank 3) k31 31-35 ms vs
+#   OpenCV's DFT 43 ms, k11 16 ms vs its direct sum 13 ms.
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
 #   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
 #
@@ -78,7 +79,7 @@ COST = {
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.5, 0, 6_000), 8: (0.6, 0, 6_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
-    "separable_cv2": {4: (0.032, 0, 20_000), 8: (0.07, 0, 20_000)},
+    "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
 }
 # OpenCV's filter2D uses its DFT from this many taps on (its dft_filter_size:
 # 130 for float32 with SSE3, 50 otherwise); below it sums directly, which keeps
@@ -86,6 +87,8 @@ COST = {
 OPENCV_DFT_TAPS = {4: 130, 8: 50}
 # scipy.fft slows down per point once its input no longer fits in cache.
 FFT_SPILL_BYTES = 4 * 2**20
+# Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
+SEP_TERM = 17
 FFT_SPILL = 1.6
 # On 1-D/2-D float data that OpenCV takes, the compiled loops' estimate is
 # multiplied by this: numba's parallel regions wait for the second core, and
@@ -145,7 +148,7 @@ def features(p: Problem) -> dict[str, float]:
     f = dict(_shape_features(p.x.shape, p.w.shape, p.canon, bool(p.cval == 0), real))
     terms = kernel_factors(p.w) if p.ndim >= 2 else None
     f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
-    f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + 12) + 20 * (len(terms) - 1))
+    f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + SEP_TERM) + 20 * (len(terms) - 1))
                           * f["span"]) if terms else 0
     return f
 
@@ -218,7 +221,7 @@ def _separable_may_win(p: Problem, est: dict[str, float]) -> bool:
     size = p.x.dtype.itemsize
     floats2d = p.ndim == 2 and not p.exact and p.x.dtype.name in ("float32", "float64")
     if floats2d and _cv2():
-        key, feat = "separable_cv2", (sum(p.w.shape) + 12) * f["span"]
+        key, feat = "separable_cv2", (sum(p.w.shape) + SEP_TERM) * f["span"]
     else:
         key, feat = "separable", sum(p.w.shape) * f["span"]
     if size not in COST[key]:
