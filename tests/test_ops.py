@@ -304,3 +304,15 @@ def test_article_convention_and_standard_differ_only_for_corr():
     assert a.values.tolist() == np.convolve(x, h).tolist()
     with pytest.raises(ValueError, match=r"convention='matlab' is not accepted"):
         kf.correlate(x, h, convention="matlab")
+
+
+def test_nan_cval_stays_where_direct_summation_puts_it():
+    x = np.ones(64)
+    h = np.linspace(1, 2, 41)
+    y = kf.convolve(x, h, mode="same", cval=np.nan)
+    ref = kf.convolve(x, h, mode="same", cval=np.nan, method="reference")
+    np.testing.assert_array_equal(np.isnan(y.values), np.isnan(ref.values))
+    assert np.isnan(y.values).sum() == 40  # 20 border outputs at each end read the NaN border
+    assert kf.choose_method(x, h, mode="same", cval=np.nan).method != "fft"
+    with pytest.raises(ValueError, match=r"cval=nan is not accepted for int64 data"):
+        kf.convolve(np.arange(3), [1], cval=np.nan)

@@ -135,8 +135,9 @@ def _cval(cval, wd: np.dtype):
         return wd.type(0)
     if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (int, float, complex, np.number)):
         raise ArgumentTypeError(f"cval={cval!r} is not accepted: give a number")
-    cv = np.asarray(cval).astype(wd)
-    if cv != cval:
+    with np.errstate(invalid="ignore", over="ignore"):  # checked just below
+        cv = np.asarray(cval).astype(wd)
+    if cv != cval and not (np.isnan(cv) and np.isnan(cval)):
         raise ArgumentError(
             f"cval={cval!r} is not accepted for {wd} data: it would change to {cv[()]!r}"
         )

@@ -241,7 +241,9 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
 
 
 def finite(p: Problem) -> bool:
-    """True when x and w hold no NaN/inf (a sum is checked first: one pass, no mask)."""
+    """True when x, w and a constant border hold no NaN/inf (a sum first: one pass, no mask)."""
+    if p.canon.boundary == "constant" and not np.isfinite(p.cval):
+        return False
     with np.errstate(all="ignore"):
         if np.isfinite(p.x.sum()) and np.isfinite(p.w.sum()):
             return True
