@@ -63,19 +63,22 @@ def is_tensor(a) -> bool:
 #   in TF32 when torch.backends.cudnn.allow_tf32 is set (torch's default): measured error
 #   up to 5e-4 of max|y|.  Correctness first: auto takes phase only when AUTO_PHASE is
 #   set (off by default) and TF32 is allowed, and only for float32; on request otherwise.
-# - fft: 75 us + 1.36 ps * L log2 L (L = product of the transform lengths): the same torch
-#   calls as the "torch FFT" peer column, 2058^2 0.202 ms, 136^3 0.161 ms, and the 4096^2 /
-#   2048^2 ratio (3.1) of CuPy's fftconvolve for the slope.
+# - fft: a + b * L log2 L (L = product of the transform lengths), times 1.45 in 3-D, fitted
+#   to this engine's own FFT column of the third H200 run (2026-11-26, BENCHMARKS.md):
+#   2160^2 0.39-0.42 ms, 4320^2 1.16 ms, 135x135x144 0.43 ms.  (The first fit used the
+#   "torch FFT" peer column, 2058^2 0.202 ms, which this path did not reach: it picked
+#   the FFT where cuDNN was faster, 2048^2 k11 and 128^3 k3.)
 COST = {
     "direct": (10e-6, 6e-12, 0.5e-12),
     "direct_penalty": {(2, "mid"): 5.7, (3, "small"): 5.9, (3, "large"): 1.4},
-    "fft": (75e-6, 1.36e-12),
+    "fft": (174e-6, 2.19e-12),
+    "fft_3d": 1.45,
     "phase": {2: (75e-6, 17.8e-12, 0.028e-12), 3: (75e-6, 35e-12, 0.006e-12)},
 }
 CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct below)
-PHASE_R = {1: 16, 2: 4, 3: 4}
+PHASE_R = {1: 16, 2: 4, 3: 4}  # polyphase factor per number of axes (1-D: not measured)
 # auto never picks a method that rounds to TF32 unless the user opts in here
-AUTO_PHASE = False  # polyphase factor per number of axes (1-D: not measured)
+AUTO_PHASE = False
 FFT_PRIMES = (2, 3, 5)
 METHODS = ("auto", "direct", "fft", "phase", "separable")
 
@@ -163,7 +166,7 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False)
             lens = c.span(h_shape)
         tot = float(np.prod(_fft_lengths(lens)))
         a, b = COST["fft"]
-        costs["fft"] = a + b * tot * np.log2(max(tot, 2.0))
+        costs["fft"] = (a + b * tot * np.log2(max(tot, 2.0))) * (COST["fft_3d"] if nd == 3 else 1)
     if can_phase and auto_phase and nd in COST["phase"]:
         r = PHASE_R[nd]
         s_l, kr, amax = _phase_geometry(c, h_shape, r)
