@@ -92,11 +92,6 @@ class FFT(Engine):
     exact = False
     doc = "scipy.fft real transforms of the needed fast length, all cores; rounding ~eps*sum|x||w|"
 
-    def refuses(self, p: Problem) -> str | None:
-        if p.exact:
-            return "integer data needs an exact engine"
-        return None
-
     def run(self, p: Problem) -> np.ndarray:
         import scipy.fft as sf
 
@@ -126,11 +121,6 @@ class OverlapAdd(Engine):
     name = "oa"
     exact = False
     doc = "scipy.signal.oaconvolve on the extended region (long signals, small kernels)"
-
-    def refuses(self, p: Problem) -> str | None:
-        if p.exact:
-            return "integer data needs an exact engine"
-        return None
 
     def run(self, p: Problem) -> np.ndarray:
         from scipy.signal import oaconvolve
