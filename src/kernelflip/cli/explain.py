@@ -4,7 +4,8 @@
 
 prints the article's convolution y[1,1] term by term (the kernel a..i
 flipped); ``--op corr --convention article --at -1,-1`` its correlation of
-the same patch.  ``--format`` chooses text, markdown, latex, html or json.
+the same patch.  ``--format`` chooses text, markdown, latex, html or json;
+``--lang zh`` writes the words in Chinese (the terms and the sum are the same).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ._inputs import (
 )
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
+LANGS = ("en", "zh")  # kernelflip.explain.words.LANGS, without importing numpy for --help
 
 
 def add_parser(subparsers) -> None:
@@ -51,6 +53,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--show-outside", nargs="?", type=int, const=1, default=0, metavar="N",
                    help="also list the image indices within N (default 1) of the patch whose "
                         "kernel subscript names no kernel element (they drop out)")
+    p.add_argument("--lang", choices=LANGS, default="en",
+                   help="language of the words: en or zh (Chinese); the indices, terms and sum "
+                        "are the same, and json data is not translated (default: en)")
     p.add_argument("--ascii", action="store_true",
                    help="text format with - * | instead of the minus sign, dot and rule")
     p.add_argument("--like", metavar="LIBRARY.FUNCTION", default=None,
@@ -84,13 +89,13 @@ def run(args: argparse.Namespace) -> int:
     except (ArgumentError, ArgumentTypeError, IndexRangeError) as exc:
         raise UsageError(str(exc)) from None
     if args.format == "text":
-        out = e.to_text(ascii=args.ascii)
+        out = e.to_text(ascii=args.ascii, lang=args.lang)
     elif args.format == "markdown":
-        out = e.to_markdown()
+        out = e.to_markdown(lang=args.lang)
     elif args.format == "latex":
-        out = e.to_latex()
+        out = e.to_latex(lang=args.lang)
     elif args.format == "html":
-        out = e.to_html()
+        out = e.to_html(lang=args.lang)
     else:
         out = e.to_json()
     sys.stdout.write(out if out.endswith("\n") else out + "\n")

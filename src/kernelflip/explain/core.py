@@ -32,6 +32,7 @@ from .symbols import (
     kernel_names,
     parse_shape,
 )
+from .words import note as term_note
 
 __all__ = ["explain", "Explanation", "Term", "NOTATIONS", "OP_NAMES"]
 
@@ -42,7 +43,6 @@ OP_NAMES = {"conv": "conv", "convolve": "conv", "convolution": "conv",
 TIMES = "\u00b7"
 ARROW = "\u2192"
 
-_AXIS_WORDS = {1: ("index",), 2: ("row", "column"), 3: ("plane", "row", "column")}
 _OUT_LETTERS = "mnpq"
 _IN_LETTERS = "ijkl"
 
@@ -208,8 +208,9 @@ class Explanation:
     @property
     def axis_order(self) -> str:
         """What each position of a printed index means, e.g. ``[column, row]``."""
-        words = _AXIS_WORDS.get(self.ndim, tuple(f"axis {a}" for a in range(self.ndim)))
-        return "[" + ", ".join(self.disp(words)) + "]"
+        from .words import axis_order
+
+        return axis_order(self)
 
     @property
     def at_text(self) -> str:
@@ -237,13 +238,10 @@ class Explanation:
 
     @property
     def title(self) -> str:
-        if self.op == "conv":
-            name = "convolution"
-        elif self.convention == "standard":
-            name = "cross-correlation (standard convention)"
-        else:
-            name = "cross-correlation (the article's convention)"
-        return f"{name}, {self.at_text}"
+        """``convolution, y[1,1]``; ``kernelflip.explain.words.title(e, "zh")`` in Chinese."""
+        from .words import title
+
+        return title(self)
 
     def definition(self, minus: str = MINUS, times: str = TIMES) -> str:
         """The defining sum in index letters, e.g. ``y[m,n] = Σ x[i,j]·h[m−i, n−j]``."""
@@ -261,29 +259,32 @@ class Explanation:
         return f"y[{','.join(outs)}] = \u03a3 x[{','.join(ins)}]{times}{h}"
 
     # --- renderers (kernelflip.explain.render) ----------------------------------------
-    def to_text(self, ascii: bool = False) -> str:
-        """The article's two-column layout: substituted subscripts | resolved terms."""
+    def to_text(self, ascii: bool = False, lang: str = "en") -> str:
+        """The article's two-column layout: substituted subscripts | resolved terms.
+
+        ``lang="zh"`` writes the words in Chinese (the numbers are the same).
+        """
         from .render import to_text
 
-        return to_text(self, ascii=ascii)
+        return to_text(self, ascii=ascii, lang=lang)
 
-    def to_markdown(self) -> str:
-        """A Markdown table of the terms and the written-out sum."""
+    def to_markdown(self, lang: str = "en") -> str:
+        """A Markdown table of the terms and the written-out sum (``lang``: 'en' or 'zh')."""
         from .render import to_markdown
 
-        return to_markdown(self)
+        return to_markdown(self, lang=lang)
 
-    def to_latex(self) -> str:
+    def to_latex(self, lang: str = "en") -> str:
         r"""A LaTeX display (``\[ ... \]``) with the definition, the terms and the sum."""
         from .render import to_latex
 
-        return to_latex(self)
+        return to_latex(self, lang=lang)
 
-    def to_html(self) -> str:
-        """An HTML table (what Jupyter shows)."""
+    def to_html(self, lang: str = "en") -> str:
+        """An HTML table (what Jupyter shows; ``lang``: 'en' or 'zh')."""
         from .render import to_html
 
-        return to_html(self)
+        return to_html(self, lang=lang)
 
     def to_dict(self) -> dict:
         """Everything as JSON-ready data (index lists in numpy order, strings in the notation)."""
@@ -563,14 +564,9 @@ def _terms(e: Explanation, tr, xo: _Operand, ho: _Operand, xv, hv, hnames, cv) -
         else:
             kval = _scalar(hv[tuple(np.asarray(tap) - hs)])
         res = resolved(e, kern)
-        if not in_kernel:
-            note = f"{res} is not a kernel element: the term drops out"
-        elif in_image:
-            note = ""
-        elif source is None:
-            note = f"{label} is outside the image: {e.plan.boundary} {fmt_number(cv)}"
-        else:
-            note = f"{label} {ARROW} x{index_tuple(e.disp(source))} ({e.plan.boundary})"
+        note = term_note("en", label=label, resolved=res, in_kernel=in_kernel,
+                         in_image=in_image, boundary=e.plan.boundary, cval=fmt_number(cv),
+                         source=None if source is None else "x" + index_tuple(e.disp(source)))
         out.append(Term(image, kern, tap, in_kernel, in_image, source, kval, ival,
                         substituted(e, image), res, note, label, e.conj and in_kernel))
     if e.notation == "article":  # list in the order the indices are read

@@ -5,7 +5,9 @@ Every renderer writes the same rows, one a term: the kernel subscript with
 the numbers substituted (the article's left column), the subscript resolved
 (its right column) and the term as it enters the sum; then the written-out
 sum and, for numeric inputs, its value.  They only format: every index comes
-from the explanation's terms, which come from the plan.
+from the explanation's terms, which come from the plan.  ``lang="zh"`` takes
+the words from the Chinese column of :mod:`kernelflip.explain.words`; the
+indices, products and sums are the same in every language.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import numpy as np
 
 from .core import ARROW, TIMES, Explanation, Term, resolved, substituted
 from .symbols import MINUS, fmt_number, index_tuple, is_negative
+from .words import axis_order, title, words
+from .words import note as term_note
 
 __all__ = ["to_text", "to_markdown", "to_latex", "latex_body", "to_html", "to_dict"]
 
@@ -39,32 +43,37 @@ def _names_grid(e: Explanation) -> str:
     return " / ".join(" ".join(r) for r in rows)
 
 
-def header(e: Explanation) -> list[str]:
+def _order(e: Explanation, lang: str) -> str:
+    return words(lang)["order"].format(axis_order(e, lang))
+
+
+def header(e: Explanation, lang: str = "en") -> list[str]:
     """The title, the definition, the inputs' index ranges and the options, one a line."""
-    p = e.plan
+    p, w = e.plan, words(lang)
 
     def rng(shape, start):
         return " \u00d7 ".join(_range(s, n) for s, n in zip(e.disp(start), e.disp(shape)))
 
-    x_kind = "symbolic" if e.image_symbolic else "values"
-    h_kind = "symbolic" if e.kernel_symbolic else "values"
     lines = [
-        e.title,
+        title(e, lang),
         f"  {e.definition()}",
-        (f"  image {_shape(e.disp(p.x_shape))} ({x_kind}), indices {rng(p.x_shape, p.x_start)}; "
-         f"kernel {_shape(e.disp(p.h_shape))} ({h_kind}), indices {rng(p.h_shape, p.h_start)}"),
+        "  " + w["inputs"].format(
+            xs=_shape(e.disp(p.x_shape)), xi=rng(p.x_shape, p.x_start),
+            xk=w["symbolic"] if e.image_symbolic else w["values"],
+            hs=_shape(e.disp(p.h_shape)), hi=rng(p.h_shape, p.h_start),
+            hk=w["symbolic"] if e.kernel_symbolic else w["values"]),
     ]
-    opts = [f"mode {p.mode!r}", f"boundary {p.boundary!r}"]
+    opts = [w["mode"].format(repr(p.mode)), w["boundary"].format(repr(p.boundary))]
     if p.boundary == "constant":
-        opts[-1] += f" (cval {fmt_number(e.cval)})"
+        opts[-1] += w["cval"].format(fmt_number(e.cval))
     if any(s != 1 for s in p.stride):
-        opts.append(f"stride {_shape(e.disp(p.stride))}")
+        opts.append(w["stride"].format(_shape(e.disp(p.stride))))
     if any(d != 1 for d in p.dilation):
-        opts.append(f"dilation {_shape(e.disp(p.dilation))}")
-    opts.append(f"indices printed {e.axis_order}")
-    lines.append("  " + ", ".join(opts))
+        opts.append(w["dilation"].format(_shape(e.disp(p.dilation))))
+    opts.append(_order(e, lang))
+    lines.append("  " + w["sep"].join(opts))
     if e.kernel_symbolic and e.kernel_names and e.plan.ndim <= 2 and len(e.kernel_names) <= 64:
-        lines.append("  kernel values as stored, row by row from the top left: " + _names_grid(e))
+        lines.append("  " + w["names"] + _names_grid(e))
     return lines
 
 
@@ -72,16 +81,42 @@ def _term_col(t: Term) -> str:
     return t.product if t.in_kernel else "\u2014"
 
 
+def _note(e: Explanation, t: Term, lang: str) -> str:
+    """The term's note in ``lang`` (the English one is the term's own ``note``)."""
+    if lang == "en":
+        return t.note
+    src = None if t.source is None else "x" + index_tuple(e.disp(t.source))
+    return term_note(lang, label=t.image_label, resolved=t.resolved, in_kernel=t.in_kernel,
+                     in_image=t.in_image, source=src, boundary=e.plan.boundary,
+                     cval=fmt_number(e.cval))
+
+
 # --- text ------------------------------------------------------------------------------
-def to_text(e: Explanation, ascii: bool = False) -> str:
+def to_text(e: Explanation, ascii: bool = False, lang: str = "en") -> str:
     """The article's layout: left the subscripts substituted, right resolved, then the sum.
 
     ``ascii=True`` writes ``-``, ``*``, ``->``, ``sum`` and ``|`` for the
-    typographic minus, product dot, arrow, sigma and rule.
+    typographic minus, product dot, arrow, sigma and rule (with ``lang="zh"``
+    the words stay Chinese).  ``lang`` is ``'en'`` or ``'zh'``; the term rows
+    and the sum are the same in both.
+
+    >>> import kernelflip as kf
+    >>> print(to_text(kf.explain("conv", [1, 2], [10, 1], at=0), lang="zh"))
+    卷积，y[0]
+      y[m] = Σ x[i]·h[m−i]
+      图像 2（数值），索引 −1..0；内核 2（数值），索引 −1..0
+      模式 'same'，边界 'constant'（cval 0），索引书写顺序为 [索引]
+    <BLANKLINE>
+    y[0] =
+        x[0]·h[0−0]  │  x[0]·h[0]   =  2·1
+      + x[1]·h[0−1]  │  x[1]·h[−1]  =  0·10   （x[1] 位于图像之外：取常数 0（constant 边界））
+    <BLANKLINE>
+    y[0] = 2·1 + 0·10 = 2
     """
+    w = words(lang)
     rows = [(f"{t.image_label}{TIMES}{t.substituted}", f"{t.image_label}{TIMES}{t.resolved}",
-             _term_col(t), t.note, t.in_kernel) for t in e.terms]
-    lines = header(e) + ["", f"{e.at_text} ="]
+             _term_col(t), _note(e, t, lang), t.in_kernel) for t in e.terms]
+    lines = header(e, lang) + ["", f"{e.at_text} ="]
     w0 = max((len(r[0]) for r in rows), default=0)
     w1 = max((len(r[1]) for r in rows), default=0)
     w2 = max((len(r[2]) for r in rows), default=0)
@@ -91,7 +126,7 @@ def to_text(e: Explanation, ascii: bool = False) -> str:
         first = first and not inside
         line = f"  {lead}{a:<{w0}}  \u2502  {b:<{w1}}  =  {c:<{w2}}"
         if note:
-            line += f"   ({note})"
+            line += w["note"].format(note)
         lines.append(line.rstrip())
     lines += ["", e.sum_text]
     text = "\n".join(lines)
@@ -103,18 +138,20 @@ def _md(s: str) -> str:
     return "`" + s.replace("`", "'") + "`" if s else ""
 
 
-def to_markdown(e: Explanation) -> str:
+def to_markdown(e: Explanation, lang: str = "en") -> str:
     """A bold title, the definition, a table of the terms and the written-out sum."""
-    info = [line.strip() for line in header(e)[2:]]
-    out = [f"**{e.title}**", "", f"{_md(e.definition())}  ", "  \n".join(info), ""]
-    out += [f"| {e.at_text} | substituted | resolved | term | note |", "|---|---|---|---|---|"]
+    head = header(e, lang)
+    info = [line.strip() for line in head[2:]]
+    cols = " | ".join(words(lang)["columns"].split("|"))
+    out = [f"**{head[0]}**", "", f"{_md(e.definition())}  ", "  \n".join(info), ""]
+    out += [f"| {e.at_text} | {cols} |", "|---|---|---|---|---|"]
     first = True
     for t in e.terms:
         lead = "" if (first or not t.in_kernel) else "+"
         first = first and not t.in_kernel
         out.append(f"| {lead} | {_md(t.image_label + TIMES + t.substituted)} | "
                    f"{_md(t.image_label + TIMES + t.resolved)} | {_md(_term_col(t))} | "
-                   f"{t.note.replace('|', '/')} |")
+                   f"{_note(e, t, lang).replace('|', '/')} |")
     out += ["", _md(e.sum_text)]
     return "\n".join(out) + "\n"
 
@@ -149,8 +186,9 @@ def _tex_product(e: Explanation, t: Term) -> str:
     return rf"{_tex_factor(t.image_value)} \cdot {k}"
 
 
-def latex_body(e: Explanation) -> str:
+def latex_body(e: Explanation, lang: str = "en") -> str:
     r"""The display math of :func:`to_latex` without the ``\[ \]`` delimiters."""
+    dropped = words(lang)["latex.dropped"]
     thin = r",\,"
     defn = e.definition(minus="-", times=r" \cdot ")
     ins = defn.split(" x[", 1)[1].split("]", 1)[0]
@@ -168,7 +206,7 @@ def latex_body(e: Explanation) -> str:
             right += " = " + _tex_product(e, t)
         else:
             left = rf"\big({left}\big)"
-            right += r" \quad \text{(not in the kernel: drops out)}"
+            right += rf" \quad \text{{{dropped}}}"
         lines.append(f"{left} & {right} \\\\")
     lines += [r"\end{array}", r"\\"]
     terms = " + ".join(_tex_product(e, t) for t in e.inside) or "0"
@@ -179,23 +217,30 @@ def latex_body(e: Explanation) -> str:
     return "\n".join(lines)
 
 
-def to_latex(e: Explanation) -> str:
-    r"""A display-math block (``\[ ... \]``, amsmath): the definition, the two columns, the sum."""
-    return (f"% kernelflip: {e.title}, indices printed {e.axis_order}\n"
-            f"\\[\n{latex_body(e)}\n\\]")
+def to_latex(e: Explanation, lang: str = "en") -> str:
+    r"""A display-math block (``\[ ... \]``, amsmath): the definition, the two columns, the sum.
+
+    With ``lang="zh"`` the ``\text{...}`` notes are Chinese: MathJax shows
+    them; a LaTeX document needs a CJK setup (xeCJK or ctex) to typeset them.
+    """
+    w = words(lang)
+    return (f"% kernelflip: {title(e, lang)}{w['sep']}{_order(e, lang)}\n"
+            f"\\[\n{latex_body(e, lang)}\n\\]")
 
 
 # --- HTML --------------------------------------------------------------------------
-def to_html(e: Explanation) -> str:
+def to_html(e: Explanation, lang: str = "en") -> str:
     """A small table for Jupyter: one row a term, then the sum."""
-    head = "".join(f"<th>{h}</th>" for h in ("image", "substituted", "resolved", "term", "note"))
+    w = words(lang)
+    cols = [w["image"], *w["columns"].split("|")]
+    head = "".join(f"<th>{h}</th>" for h in cols)
     body = "".join(
         f"<tr{'' if t.in_kernel else ' style=color:#888'}>"
         + "".join(f"<td>{escape(v)}</td>" for v in
-                  (t.image_label, t.substituted, t.resolved, _term_col(t), t.note))
+                  (t.image_label, t.substituted, t.resolved, _term_col(t), _note(e, t, lang)))
         + "</tr>" for t in e.terms)
-    return (f"<div><p><b>{escape(e.title)}</b><br><code>{escape(e.definition())}</code>, "
-            f"indices printed {escape(e.axis_order)}</p>"
+    return (f"<div><p><b>{escape(title(e, lang))}</b><br><code>{escape(e.definition())}</code>"
+            f"{w['sep']}{escape(_order(e, lang))}</p>"
             f"<table><tr>{head}</tr>{body}</table><p>{escape(e.sum_text)}</p></div>")
 
 

@@ -208,8 +208,9 @@ def _png(fig, dpi: int = 96) -> bytes:
     return buf.getvalue()
 
 
-def _worked(op, convention, at_np, x, h, notation) -> str:
-    """The article's two-column worked example, from kf.explain (plan terms if it is absent)."""
+def _worked(op, convention, at_np, x, h, notation, lang: str = "en") -> str:
+    """The article's two-column worked example, from kf.explain (plan terms if it is absent),
+    its words in ``lang``."""
     at_n = tuple(at_np[::-1]) if notation == "article" else tuple(at_np)
     try:
         from ..explain import explain
@@ -217,7 +218,7 @@ def _worked(op, convention, at_np, x, h, notation) -> str:
         explain = None
     if explain is not None:
         return explain(op, x, h, at=at_n, mode="full", convention=convention,
-                       notation=notation, show_outside=True).to_text()
+                       notation=notation, show_outside=True).to_text(lang=lang)
     from ..draw._style import fmt_index, value_names
     xs, hs = np.shape(x) if not isinstance(x, str) else x, np.shape(h)
     plan = make_plan(op, xs, hs, convention=convention)
@@ -292,7 +293,7 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
         return ("fig", Picture(name, caption, _png(fig)))
 
     sym_x, sym_h = f"{x_shape[0]}x{x_shape[1]}", f"{h_shape[0]}x{h_shape[1]}"
-    conv_text = _worked("conv", "standard", at_np, sym_x, sym_h, notation)
+    conv_text = _worked("conv", "standard", at_np, sym_x, sym_h, notation, lang)
     sections = [
         Section("intro", w["intro.t"], [("p", w["intro.p"])]),
         Section("indices", w["indices.t"], [
@@ -322,7 +323,7 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
                                                    ("corr", "standard", at_np),
                                                    ("corr", "article", at_np)]))]
     if neg_ok:
-        corr_blocks += [("pre", _worked("corr", "article", neg_np, sym_x, sym_h, notation)),
+        corr_blocks += [("pre", _worked("corr", "article", neg_np, sym_x, sym_h, notation, lang)),
                         pic("align-corr-article", w["cap.align_corr_article"].format(**f),
                             alignment_figure("corr", x_shape, h_shape, neg_np,
                                              convention="article", notation=notation))]
@@ -347,7 +348,7 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
                        numeric_figure(kernel=h_values, kernel_name="h")))
         xa = np.arange(x_shape[0] * x_shape[1]).reshape(x_shape)
         num += [("p", w["numeric.values"]),
-                ("pre", _worked("conv", "standard", at_np, xa, h_values, notation)),
+                ("pre", _worked("conv", "standard", at_np, xa, h_values, notation, lang)),
                 pic("align-conv-values", w["cap.values"].format(**f), alignment_figure(
                     "conv", x_shape, h_shape, at_np, notation=notation, x_values=xa,
                     h_values=h_values))]
