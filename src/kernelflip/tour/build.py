@@ -314,8 +314,7 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
     y_art = correlate(xr, hr, mode="full", convention="article")
     ok_art = all(y_art.at[m, n] == y_std.at[-m, -n] for m in y_art.ranges()[0]
                  for n in y_art.ranges()[1])
-    check_art = (f"y_article[m] == y_standard[−m] for all {y_art.size} outputs (mode 'full', "
-                 f"random integers): {ok_art}")
+    check_art = w["corr.check.line"].format(n=y_art.size, ok=ok_art)
     corr_blocks = [("p", w["corr.p"].format(**f)),
                    pic("patches", w["cap.patches"].format(**f), patch_figure(
                        x_shape, h_shape, at_np, notation=notation,
@@ -357,7 +356,8 @@ def build_tour(image="7x7", kernel="3x3", at=(1, 1), *, values=None, lang: str =
     sections.append(Section("numeric", w["numeric.t"], num))
     sections.append(Section("summary", w["summary.t"],
                             [("ul", w["summary.items"].format(**f).split("\n"))]))
-    ok_bp, check_bp = _backprop_check(xr, hr, convolve, correlate, indexed)
+    ok_bp, check_bp = _backprop_check(xr, hr, convolve, correlate, indexed,
+                                      w["backprop.check.line"])
     sections.append(Section("backprop", w["backprop.t"], [
         ("p", w["backprop.p"]), ("pre", w["backprop.check"].format(check=check_bp))]))
     return Tour(w["title"], w["subtitle"].format(**f), lang, sections, conv_text,
@@ -372,7 +372,7 @@ def _range_text(shape, notation: str) -> str:
     return f"i: {r[0]}, j: {r[1]}"
 
 
-def _backprop_check(x, h, convolve, correlate, indexed):
+def _backprop_check(x, h, convolve, correlate, indexed, line=None):
     """dL/dx of L = <g, correlate(x, h, 'valid')>, pixel by pixel, vs convolve(g, h, 'full')."""
     y = correlate(x, h, mode="valid")
     g = indexed(np.random.default_rng(1).integers(-5, 6, y.shape), start=y.start)
@@ -389,7 +389,6 @@ def _backprop_check(x, h, convolve, correlate, indexed):
     diff = int(np.abs(full.values - grad).max()) if full.shape == grad.shape else None
     rng_txt = "×".join(f"{r.start}..{r[-1]}" for r in full.ranges())
     y_txt = "×".join(f"{r.start}..{r[-1]}" for r in y.ranges())
-    text = (f"y = correlate(x, h, mode='valid') on {y_txt}; L = Σ_m g[m]·y[m].\n"
-            f"∂L/∂x from perturbing each of the {x.size} pixels == convolve(g, h, mode='full') "
-            f"on {rng_txt} (the image's own indices): {ok} (max |difference| = {diff})")
+    line = words("en")["backprop.check.line"] if line is None else line
+    text = line.format(y_rng=y_txt, n=x.size, x_rng=rng_txt, ok=ok, diff=diff)
     return ok, text

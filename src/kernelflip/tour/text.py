@@ -55,6 +55,8 @@ TEXT: dict[str, dict[str, str]] = {
                    "the mirrored patch, and the patch that feeds convolution's y{at} feeds "
                    "correlation's y{neg}, with the kernel not flipped."),
         "corr.check": "check: {check}",
+        "corr.check.line": ("y_article[m] == y_standard[−m] for all {n} outputs (mode 'full', "
+                            "random integers): {ok}"),
         "maps.t": "6. Which part of the input makes which part of the output",
         "maps.p": ("Each tile below is the image, coloured where one output reads it. "
                    "Convolution and standard correlation move the patch with the output "
@@ -83,6 +85,10 @@ TEXT: dict[str, dict[str, str]] = {
                        "backward pass flips the kernel that the forward pass did not. "
                        "kernelflip checks this below by perturbing every input pixel."),
         "backprop.check": "check: {check}",
+        "backprop.check.line": ("y = correlate(x, h, mode='valid') on {y_rng}; L = Σ_m g[m]·y[m].\n"
+                                "∂L/∂x from perturbing each of the {n} pixels == "
+                                "convolve(g, h, mode='full') on {x_rng} (the image's own "
+                                "indices): {ok} (max |difference| = {diff})"),
         "cap.kernel": "The kernel h as stored: indices [m,n] (left) and values (right).",
         "cap.image": "The image x with its indices, and the zoomed corner with [i,j] in every pixel.",
         "cap.align_conv": "Convolution y{at}: each pixel with the kernel value it multiplies (kernel flipped).",
@@ -99,68 +105,72 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "title": "卷积与互相关：一步一步来",
-        "subtitle": ("由 kernelflip 重新生成的讲解：{n_img} 的图像、{n_ker} 的核、输出 y{at}"
+        "subtitle": ("由 kernelflip 重新生成的讲解：{n_img} 的图像、{n_ker} 的内核、输出 y{at}"
                      "（沿用原文记法：[列,行]）。下面的每一个索引都取自同一个索引计划，"
                      "所以文字、图和数值不会互相矛盾。"),
         "intro.t": "1. 简短的结论",
-        "intro.p": ("互相关是把核按原样在图像上滑动；卷积是把翻转（旋转 180°）后的核在图像上滑动。"
+        "intro.p": ("互相关是把内核按原样在图像上滑动；卷积是把翻转（旋转 180°）后的内核在图像上滑动。"
                     "深度学习库中的大多数“卷积”层实际计算的是互相关；这对学习没有影响，"
                     "因为网络会直接学到翻转后的权重。但要写出正确的算例，索引必须准确，"
                     "本页把它们逐一算出来。"),
         "indices.t": "2. 跟踪索引",
-        "indices.p": ("图像、核和输出的中心元素都记为 [0,0]。与原文（以及 songho.ca）一样，"
+        "indices.p": ("图像、内核和输出的中心元素都记为 [0,0]。与原文（以及 songho.ca）一样，"
                       "x[i,j] 先写水平索引 i（列，标在上方），再写垂直索引 j（行，标在左侧）。"
-                      "核的索引范围是 {k_range}，其数值按从左上角开始逐行命名为 a、b、c……；"
+                      "内核的索引范围是 {k_range}，其数值按从左上角开始逐行命名为 a、b、c……；"
                       "图像的索引范围是 {x_range}，放大的角落在每个像素里写出了它的 [i,j]。"),
         "conv.t": "3. 卷积：公式与算例",
         "conv.p": ("卷积的定义是 y[m,n] = Σ_i Σ_j x[i,j]·h[m−i,n−j]。形式上求和遍历所有像素，"
-                   "但只有核下标 [m−i,n−j] 对应一个真实存在的核元素的像素才有贡献。"
-                   "下面把图像块中的每个像素代入公式（左栏），再算出核下标（右栏）；"
-                   "图像块旁边的像素也列了出来：它们的核下标不对应任何核元素。"),
-        "flip.t": "4. 图示：卷积翻转了核",
-        "flip.p": ("把算出的核数值写在它所乘的像素上，得到的正是旋转 180° 的核："
+                   "但只有内核下标 [m−i,n−j] 对应一个真实存在的内核元素的像素才有贡献。"
+                   "下面把图像块中的每个像素代入公式（左栏），再算出内核下标（右栏）；"
+                   "图像块旁边的像素也列了出来：它们的内核下标不对应任何内核元素。"),
+        "flip.t": "4. 图示：卷积翻转了内核",
+        "flip.p": ("把算出的内核数值写在它所乘的像素上，得到的正是旋转 180° 的内核："
                    "图像块左上角的像素 x{first} 遇到的是 h{last_tap} = {flip_name}，"
-                   "即核右下角的值。这就是“真正的卷积会翻转核”的原因。"),
+                   "即内核右下角的值。这就是“真正的卷积会翻转内核”的原因。"),
         "corr.t": "5. 互相关与卷积的比较",
-        "corr.p": ("互相关把核下标中的减号改掉，而且常用的约定有两种。标准约定 "
+        "corr.p": ("互相关把内核下标中的减号改掉，而且常用的约定有两种。标准约定 "
                    "y[m] = Σ_i x[i]·h[i−m]（scipy.signal.correlate、numpy.correlate、"
                    "OpenCV filter2D、PyTorch conv2d、MATLAB filter2 都用它）计算 y{at} 时"
-                   "读取的像素与卷积相同，只是核不翻转。原文写的是 y[m] = Σ_i x[i]·h[m+i]，"
+                   "读取的像素与卷积相同，只是内核不翻转。原文写的是 y[m] = Σ_i x[i]·h[m+i]，"
                    "它等于把标准互相关关于原点反射：y_原文[m] = y_标准[−m]。在原文的约定下，"
                    "y{at} 读取的是镜像位置的图像块；而卷积计算 y{at} 所用的图像块，"
-                   "在互相关中对应的是输出 y{neg}，并且核没有翻转。"),
+                   "在互相关中对应的是输出 y{neg}，并且内核没有翻转。"),
         "corr.check": "验证：{check}",
+        "corr.check.line": "对全部 {n} 个输出（mode 'full'，随机整数）y_article[m] == y_standard[−m]：{ok}",
         "maps.t": "6. 输入的哪一部分产生输出的哪一部分",
         "maps.p": ("下面每个小图都是整幅图像，涂色的部分是某一个输出所读取的像素。"
                    "卷积和标准互相关的图像块随输出索引同向移动；原文约定的互相关则反向移动。"
-                   "动画对每个输出滑动一次核，卷积与互相关并排显示。"),
-        "numeric.t": "7. 代入数值：非对称核作用于照片",
-        "numeric.p": ("对称的核翻转后不变；非对称的核则不同。下面的 Sobel 核是反对称的，"
+                   "动画对每个输出滑动一次内核，卷积与互相关并排显示。"),
+        "numeric.t": "7. 代入数值：非对称内核作用于照片",
+        "numeric.p": ("对称的内核翻转后不变；非对称的内核则不同。下面的 Sobel 内核是反对称的，"
                       "所以卷积的结果恰好是互相关的相反数，每条边缘的符号都反了过来。"),
-        "numeric.values": "使用你给出的核数值和图像 x = 0, 1, 2, …（逐行），同一个输出的计算如下。",
+        "numeric.values": "使用你给出的内核数值和图像 x = 0, 1, 2, …（逐行），同一个输出的计算如下。",
         "summary.t": "8. 总结",
         "summary.items": (
-            "卷积翻转核；互相关不翻转核。\n"
-            "把图像、核和输出的中心都记为 [0,0]，公式就能逐字对应。\n"
+            "卷积翻转内核；互相关不翻转内核。\n"
+            "把图像、内核和输出的中心都记为 [0,0]，公式就能逐字对应。\n"
             "同一块图像在两种运算中对应不同的输出索引：卷积的 y{at} 读取的图像块，"
             "正是原文约定的互相关在 y{neg} 读取的图像块。\n"
             "各个库（scipy、numpy、OpenCV、PyTorch）计算的是标准互相关 "
             "y[m] = Σ x[i]·h[i−m]；原文的 y[m] = Σ x[i]·h[m+i] 就是它在 −m 处的值。"),
         "backprop.t": "9. 这对反向传播意味着什么",
         "backprop.p": ("一个“卷积”层计算 y = corr(x, h)（valid）。损失对输入的梯度是 "
-                       "∂L/∂x[i] = Σ_m ∂L/∂y[m]·h[i−m]，也就是 ∂L/∂y 与同一个核 h 的"
-                       "完整（full）卷积：前向传播没有翻转的核，在反向传播中被翻转了。"
+                       "∂L/∂x[i] = Σ_m ∂L/∂y[m]·h[i−m]，也就是 ∂L/∂y 与同一个内核 h 的"
+                       "完整（full）卷积：前向传播没有翻转的内核，在反向传播中被翻转了。"
                        "kernelflip 在下面逐个扰动输入像素来验证这一点。"),
         "backprop.check": "验证：{check}",
-        "cap.kernel": "按存储方式画出的核 h：左为索引 [m,n]，右为数值。",
+        "backprop.check.line": ("y = correlate(x, h, mode='valid')，索引范围 {y_rng}；L = Σ_m g[m]·y[m]。\n"
+                                "逐个扰动 {n} 个像素得到的 ∂L/∂x == convolve(g, h, mode='full')，"
+                                "索引范围 {x_rng}（即图像自身的索引）：{ok}（最大 |差| = {diff}）"),
+        "cap.kernel": "按存储方式画出的内核 h：左为索引 [m,n]，右为数值。",
         "cap.image": "图像 x 及其索引，以及在每个像素中写出 [i,j] 的放大角落。",
-        "cap.align_conv": "卷积 y{at}：每个像素旁写出与它相乘的核数值（核被翻转）。",
+        "cap.align_conv": "卷积 y{at}：每个像素旁写出与它相乘的内核数值（内核被翻转）。",
         "cap.patches": "哪些像素参与 y{at}：卷积、标准互相关、原文约定的互相关，以及原文约定下的 y{neg}。",
-        "cap.align_corr_article": "原文约定的互相关 y{neg}：同一块像素，核不翻转。",
-        "cap.align_corr": "标准互相关 y{at}：与卷积相同的像素，核按存储方式放置。",
+        "cap.align_corr_article": "原文约定的互相关 y{neg}：同一块像素，内核不翻转。",
+        "cap.align_corr": "标准互相关 y{at}：与卷积相同的像素，内核按存储方式放置。",
         "cap.map": "区域图：每个输出索引读取的输入图像块。",
-        "cap.slide": "核在图像上滑动，输出逐格填满（mode {mode}）。",
-        "cap.numeric": "用非对称核对照片做卷积和互相关。",
+        "cap.slide": "内核在图像上滑动，输出逐格填满（mode {mode}）。",
+        "cap.numeric": "用非对称内核对照片做卷积和互相关。",
         "cap.values": "代入数值的卷积 y{at}。",
         "figure": "图",
         "files": "Markdown 版本：tour.md；图片在 figures/ 目录中。",
