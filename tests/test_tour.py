@@ -80,6 +80,9 @@ def test_chinese_page(tour_zh):
     assert tour_zh.section("conv").title == "3. 卷积：公式与算例"
     assert "<html lang='zh-CN'>" in tour_zh.to_html()
     assert CJK.search(tour_zh.section("summary").blocks[0][1][0])
+    html = tour_zh.to_html()
+    assert "对全部 81 个输出" in html and "逐个扰动 49 个像素" in html
+    assert "for all 81 outputs" not in html and "perturbing each" not in html
 
 
 def test_markdown_and_files(tmp_path, tour_en):
