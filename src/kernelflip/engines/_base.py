@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +68,12 @@ def extend(x: np.ndarray, region, boundary: str, cval=0) -> np.ndarray:
         idx = extend_positions(np.arange(a, b), n, boundary)
         out = np.take(out, idx, axis=ax)
     return out
+
+
+@functools.cache
+def installed(module: str) -> bool:
+    """True when ``module`` can be imported (looked up once, without importing it)."""
+    return importlib.util.find_spec(module) is not None
 
 
 class Engine:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Engine, Problem, extend, register
+from ._base import Engine, Problem, extend, installed, register
 
 DTYPES = ("int64", "float32", "float64", "complex64", "complex128")
 SERIAL_BELOW = 2_000_000  # multiply-adds under which the loops run on one thread
@@ -32,11 +32,7 @@ def _kernels():
 
 def available() -> bool:
     """True when numba is installed."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:  # pragma: no cover
-        return False
-    return True
+    return installed("numba")
 
 
 def set_threads(n: int) -> None:

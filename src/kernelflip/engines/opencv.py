@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._anchor import anchored
-from ._base import Engine, Problem, register
+from ._base import Engine, Problem, installed, register
 from .fft import dilate
 
 _BORDERS: dict = {}
@@ -34,11 +34,7 @@ def _borders():
 
 
 def cv2_available() -> bool:
-    try:
-        import cv2  # noqa: F401
-    except ImportError:  # pragma: no cover
-        return False
-    return True
+    return installed("cv2")
 
 
 def refuses_2d_float(p: Problem) -> str | None:
