@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     direct,
     fft,
     ndimage,
+    ols,
     opencv,
     reference,
     separable,

@@ -60,6 +60,10 @@ from ._base import ENGINES, Problem
 #   for the in-place sum); 2048^2 f32: 3x3 ones 2.7 ms (OpenCV's direct sum
 #   1.9 ms), Gaussian k11 3.8-5.2 ms, k31 9.1-10, LoG (rank 3) k31 31-35 ms vs
 #   OpenCV's DFT 43 ms, k11 16 ms vs its direct sum 13 ms.
+# * ols (overlap-save tiles, fitted 2026-11-26 06:40, load 0.6-0.9): f32 0.33 ns,
+#   f64 0.85 per unit of ols.tile_shape's work (2048^2 with 31^2: f32 26-32 ms,
+#   f64 60-67; 4096^2 f32 141 ms; 128^3 with 9^3 f32 29-40 ms), fixed 400 us
+#   (512^2 with 31^2 takes 2.6-5 ms where the model's slope says 1.8).
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
 #   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
 #
@@ -76,6 +80,7 @@ COST = {
     "fft": {4: (0.36, 0, 150_000), 8: (0.7, 0, 150_000), 16: (2.8, 0, 150_000)},
     "ndimage": {4: (0.73, 0, 11_000), 8: (0.88, 0, 11_000)},
     "oa": {4: (1.28, 0, 200_000), 8: (2.51, 0, 200_000)},
+    "ols": {4: (0.33, 0, 400_000), 8: (0.85, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.5, 0, 6_000), 8: (0.6, 0, 6_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
@@ -136,17 +141,23 @@ def _shape_features(x_shape, w_shape, canon, cval_zero: bool, real: bool) -> dic
     f["oa"] = span * math.log2(max(4 * wd, 2)) * 2
     f["out"] = out
     f["opencv_direct"] = span * taps
-    f["opencv_dft"] = span * math.log2(max(span, 2))
+    # 1-D (one row): OpenCV's DFT filter works in blocks of a few kernel lengths,
+    # so its cost grows like log2(block), not log2(span) (f64, measured this
+    # session: 1e7 samples with 257 taps 52 ms, 4097 taps 75 ms; 1e6 with 257 5.6 ms)
+    blk = span if len(w_shape) > 1 else min(span, 4 * taps)
+    f["opencv_dft"] = span * math.log2(max(blk, 2))
     return f
 
 
 def features(p: Problem) -> dict[str, float]:
     """Per engine, the work feature its cost scales with (see COST)."""
+    from .ols import ols_work
     from .separable import kernel_factors
 
     real = p.x.dtype.kind != "c" and p.w.dtype.kind != "c"
     f = dict(_shape_features(p.x.shape, p.w.shape, p.canon, bool(p.cval == 0), real))
     terms = kernel_factors(p.w) if p.ndim >= 2 else None
+    f["ols"] = ols_work(p) if p.x.dtype.kind == "f" else 0
     f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
     f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + SEP_TERM) + 20 * (len(terms) - 1))
                           * f["span"]) if terms else 0
@@ -235,7 +246,7 @@ def _cv2() -> bool:
 
 
 def _unsafe_nonfinite(name: str, p: Problem) -> bool:
-    if name in ("fft", "oa", "separable"):
+    if name in ("fft", "oa", "ols", "separable"):
         return True
     return name == "opencv" and p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
 

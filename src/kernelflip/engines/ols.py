@@ -1,0 +1,136 @@
+"""Overlap-save engine: the canonical correlation by FFTs of small tiles, in batches.
+
+The output window (``K`` per axis) is cut into blocks of ``B`` outputs; the
+block needs ``T = B + M - 1`` extended-image samples per axis (``M`` the
+dilated kernel's size), and its outputs are the first ``B`` samples of the
+circular correlation of length ``T``, which no wrap-around reaches::
+
+    z[n] = sum_r xe[n + r] w[r] = irfft(rfft(tile) * conj(rfft(w, T)))[n],  0 <= n < B
+
+Tiles are strided views of the extended image (no per-tile copies of ours);
+one batch of tile rows at a time goes through scipy.fft's batched real
+transforms (``rfftn``/``irfftn`` over the tile axes, ``workers`` threads),
+so a batch's transforms stay in cache where one whole-image transform
+(:mod:`~kernelflip.engines.fft`) streams through memory on every pass.
+Only the boundary-extended strip of a batch is materialised.  ``T`` is
+chosen per request by :func:`tile_shape` (operation count of the
+transforms, with a penalty for tiles that leave the L2 cache).
+
+Real floats only (float32 stays float32), stride 1 (a stride would compute
+every skipped output).  Not exact: rounding of order
+``eps * log2(T) * sum_r |x||w|``, like any FFT path, and a NaN or inf spreads
+over its tile, so ``method="auto"`` sends no integer or non-finite data here.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from ._base import Engine, Problem, extend, register
+from .fft import WORKERS, dilate
+
+# Batches hold about this many input bytes (a few tiles: they and their
+# spectra stay in the two cores' L2 + L3).
+BATCH_BYTES = 4 * 2**20
+# Tiles whose real input exceeds this are charged TILE_SPILL times their
+# operation count (their column passes leave L2).
+TILE_SPILL_BYTES = 2**19
+TILE_SPILL = 1.5
+# Fixed cost of one tile's pair of transforms, in the same units (about 0.3 us).
+TILE_OVERHEAD = 1000
+# Candidate block lengths (outputs per tile and axis) before rounding the tile
+# up to a fast FFT length.
+_BLOCKS = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096,
+           8192, 16384, 32768, 65536)
+
+
+@lru_cache(maxsize=256)
+def tile_shape(k_shape: tuple, m_shape: tuple, itemsize: int) -> tuple[tuple, float]:
+    """(T, work): the tile lengths for outputs ``k_shape`` and kernel ``m_shape``, and the
+    work of the whole computation in units of ``P log2 P`` (P points per tile).
+
+    >>> from scipy.fft import next_fast_len
+    >>> T, work = tile_shape((2048, 2048), (31, 31), 4)
+    >>> all(t == next_fast_len(t, real=True) and t - 31 + 1 >= 31 for t in T)
+    True
+    """
+    from scipy.fft import next_fast_len
+
+    best = None
+    for b in _BLOCKS:
+        T = tuple(min(next_fast_len(m - 1 + b, real=True), next_fast_len(k + m - 1, real=True))
+                  for k, m in zip(k_shape, m_shape))
+        n = math.prod(-(-k // (t - m + 1)) for k, t, m in zip(k_shape, T, m_shape))
+        P = math.prod(T)
+        work = n * (P * math.log2(max(P, 2)) + TILE_OVERHEAD)
+        if P * itemsize > TILE_SPILL_BYTES:
+            work *= TILE_SPILL
+        if best is None or work < best[1]:
+            best = (T, work)
+    return best
+
+
+def ols_work(p: Problem) -> float:
+    """The cost feature of this engine for problem ``p`` (see :func:`tile_shape`)."""
+    c = p.canon
+    m = tuple(d * (k - 1) + 1 for d, k in zip(c.dilation, p.w.shape))
+    return tile_shape(tuple(c.out_shape), m, p.x.dtype.itemsize)[1]
+
+
+class OverlapSave(Engine):
+    name = "ols"
+    exact = False
+    doc = "overlap-save: batched scipy.fft transforms of cache-sized tiles (real floats)"
+
+    def refuses(self, p: Problem) -> str | None:
+        if p.exact:
+            return "integer data needs an exact engine"
+        if p.x.dtype.kind != "f" or p.w.dtype.kind != "f":
+            return f"dtype {p.x.dtype}: the tiles use real transforms (fft takes complex)"
+        if any(s != 1 for s in p.canon.stride):
+            return f"stride {p.canon.stride}: the tiles would compute every skipped output"
+        return None
+
+    def run(self, p: Problem) -> np.ndarray:
+        import scipy.fft as sf
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        c = p.canon
+        K = tuple(c.out_shape)
+        if any(k == 0 for k in K):
+            return np.zeros(K, dtype=p.x.dtype)
+        wd = dilate(p.w, c.dilation)
+        M = wd.shape
+        d = p.ndim
+        T, _ = tile_shape(K, M, p.x.dtype.itemsize)
+        B = tuple(t - m + 1 for t, m in zip(T, M))
+        nt = tuple(-(-k // b) for k, b in zip(K, B))
+        axes = tuple(range(-d, 0))
+        workers = WORKERS if math.prod(T) * nt[-1] >= 2**15 else 1
+        spec_w = np.conj(sf.rfftn(wd, T, axes=axes))
+        out = np.empty(tuple(n * b for n, b in zip(nt, B)), dtype=p.x.dtype)
+        blocks = out.reshape(tuple(v for n, b in zip(nt, B) for v in (n, b)))
+        perm = tuple(ax for i in range(d) for ax in (i, d + i))
+        per_row = math.prod(nt[1:]) * math.prod(T) * p.x.itemsize
+        rows = max(1, BATCH_BYTES // per_row)
+        first = [a for a, _ in p.region()]
+        lead = tuple(slice(None, b) for b in B)
+        for i in range(0, nt[0], rows):
+            j = min(i + rows, nt[0])
+            # the extended image under tile rows i..j-1 (positions past the region
+            # feed only discarded outputs of the last tiles)
+            sub = [(first[0] + i * B[0], first[0] + j * B[0] + M[0] - 1)]
+            sub += [(a, a + n * b + m - 1) for a, n, b, m in zip(first[1:], nt[1:], B[1:], M[1:])]
+            strip = extend(p.x, sub, c.boundary, p.cval)
+            tiles = sliding_window_view(strip, T)[tuple(slice(None, None, b) for b in B)]
+            spec = sf.rfftn(tiles, T, axes=axes, workers=workers)
+            spec *= spec_w
+            z = sf.irfftn(spec, T, axes=axes, workers=workers)
+            blocks[i:j] = z[(Ellipsis, *lead)].transpose(perm)
+        return out[tuple(slice(None, k) for k in K)]
+
+
+register(OverlapSave())

@@ -1,0 +1,86 @@
+"""The overlap-save engine: many tiles, every boundary, mode and dilation, against direct sums."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import kernelflip as kf
+from kernelflip.engines import ENGINES, ols
+from kernelflip.engines.ols import tile_shape
+from kernelflip.ops import _prepare
+
+# the direct sum (the numba loops when installed: the numpy one is slow in 3-D)
+DIRECT = "compiled" if ENGINES["compiled"].available() else "direct"
+CASES = [((600,), (65,)), ((120, 97), (17, 9)), ((41, 36, 30), (5, 7, 3))]
+
+
+def _tiles(x_shape, h_shape, mode, dilation, boundary):
+    _, p = _prepare("corr", np.zeros(x_shape), np.zeros(h_shape), mode, boundary, 0, 1,
+                    dilation, "standard")
+    m = tuple(dilation * (k - 1) + 1 for k in h_shape)
+    T, _ = tile_shape(tuple(p.canon.out_shape), m, 8)
+    return math.prod(-(-k // (t - mm + 1)) for k, t, mm in zip(p.canon.out_shape, T, m))
+
+
+@pytest.fixture
+def small_tiles(monkeypatch):
+    """Blocks of at most 16 outputs per axis: every request below is cut into many tiles."""
+    monkeypatch.setattr(ols, "_BLOCKS", (8, 16))
+    tile_shape.cache_clear()
+    yield
+    tile_shape.cache_clear()
+
+
+@pytest.mark.parametrize("shapes", CASES, ids=["1d", "2d", "3d"])
+@pytest.mark.parametrize("boundary", ["constant", "symmetric", "reflect", "edge", "wrap"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_ols_matches_direct_sums_over_many_tiles(shapes, boundary, mode, small_tiles):
+    xs, hs = shapes
+    rng = np.random.default_rng(len(xs) * 7 + len(boundary) + len(mode))
+    x = rng.standard_normal(xs)
+    h = rng.standard_normal(hs)
+    dilation = 2 if mode != "valid" else 1
+    assert _tiles(xs, hs, mode, dilation, boundary) > 1  # the request really is tiled
+    cval = 0.5 if boundary == "constant" else 0
+    kw = dict(mode=mode, boundary=boundary, cval=cval, dilation=dilation)
+    y = kf.correlate(x, h, method="ols", **kw)
+    ref = kf.correlate(x, h, method=DIRECT, **kw)
+    assert y.start == ref.start and y.shape == ref.shape
+    bound = 64 * np.finfo(np.float64).eps * np.abs(h).sum() * np.abs(x).max()
+    np.testing.assert_allclose(y.values, ref.values, rtol=0, atol=bound)
+
+
+def test_ols_keeps_float32_and_convolution_orientation():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((700, 650)).astype(np.float32)
+    h = rng.standard_normal((31, 21)).astype(np.float32)
+    y = kf.convolve(x, h, mode="same", method="ols")
+    assert y.values.dtype == np.float32
+    ref = kf.convolve(x.astype(np.float64), h.astype(np.float64), mode="same", method="fft")
+    err = np.abs(y.values - ref.values).max() / np.abs(ref.values).max()
+    assert err < 1e-5
+
+
+def test_ols_refuses_what_it_cannot_compute():
+    x, h = np.ones((50, 50)), np.ones((5, 5))
+    for kw, why in [(dict(stride=2), "stride"), (dict(), "real transforms")]:
+        xx = x + 0j if why == "real transforms" else x
+        _, p = _prepare("conv", xx, h, "same", "constant", 0, kw.get("stride", 1), 1,
+                        "standard")
+        assert why in ENGINES["ols"].refuses(p)
+    _, p = _prepare("conv", x.astype(np.int64), h.astype(np.int64), "same", "constant", 0, 1,
+                    1, "standard")
+    assert "exact" in ENGINES["ols"].refuses(p)
+    with pytest.raises(kf.ArgumentError, match="method='ols' cannot compute this request"):
+        kf.convolve(x, h, stride=2, method="ols")
+
+
+def test_auto_uses_tiles_for_large_float32_kernels_but_not_with_nan():
+    x = np.random.default_rng(0).random((2048, 2048)).astype(np.float32)
+    h = np.random.default_rng(1).random((31, 31)).astype(np.float32)
+    assert kf.choose_method(x, h, mode="same").method == "ols"
+    x[7, 7] = np.nan
+    assert kf.choose_method(x, h, mode="same").method not in ("ols", "fft", "oa", "opencv")
