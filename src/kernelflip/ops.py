@@ -130,10 +130,16 @@ def _working_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
     return wd
 
 
+_ZEROS: dict = {}
+
+
 def _cval(cval, wd: np.dtype):
     """cval in the working dtype (checked: it must convert without change)."""
     if cval.__class__ is int and cval == 0:  # the default
-        return wd.type(0)
+        z = _ZEROS.get(wd)
+        if z is None:
+            z = _ZEROS[wd] = wd.type(0)
+        return z
     if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (int, float, complex, np.number)):
         raise ArgumentTypeError(f"cval={cval!r} is not accepted: give a number")
     with np.errstate(invalid="ignore", over="ignore"):  # checked just below

@@ -75,9 +75,13 @@ class OpenCV(Engine):
             return self.run(as_row(p))[0]
         if 0 in p.out_shape:
             return np.zeros(p.out_shape, dtype=p.x.dtype)
-        wd = np.ascontiguousarray(dilate(p.w, p.canon.dilation), dtype=p.x.dtype)
+        wd = dilate(p.w, p.canon.dilation)
+        if wd.dtype != p.x.dtype or not wd.flags.c_contiguous:
+            wd = np.ascontiguousarray(wd, dtype=p.x.dtype)
         src, anchor, border, keep = anchored(p, _borders(), wd.shape)
         dst = cv2.filter2D(src, -1, wd, anchor=(anchor[1], anchor[0]), borderType=border)
+        if dst.shape == p.canon.out_shape:  # filtered in place: nothing to cut
+            return dst
         return np.ascontiguousarray(dst[keep])
 
 
