@@ -29,6 +29,12 @@ INT64_MAX = int(np.iinfo(np.int64).max)
 
 def as_numeric(a, name: str) -> np.ndarray:
     """``a`` as an ndarray of bool, integer, float or complex dtype, or a TypeError."""
+    if type(a).__module__.partition(".")[0] == "cupy":
+        raise ArgumentTypeError(
+            f"{name} is a CuPy array (on a GPU): kernelflip.convolve/correlate compute in "
+            "numpy; kernelflip.engines.torch_engine.convolve/correlate keep CuPy arrays on "
+            "their device (they need torch), or pass cupy.asnumpy(...) here"
+        )
     try:
         arr = np.asarray(a)
     except (ValueError, TypeError) as exc:  # ragged nested lists

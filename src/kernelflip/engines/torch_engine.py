@@ -1,5 +1,9 @@
 """torch tensors in, torch tensors out (CPU or CUDA), and batched CNN-style convolution.
 
+CuPy arrays are taken too: they enter torch through DLPack (no copy, same
+device), go through the same paths, and the result comes back as a CuPy
+array on that device.
+
 :func:`convolve` and :func:`correlate` take torch tensors and keep them on
 their device: the index plan is the same as for numpy
 (:func:`kernelflip.make_plan`; plain tensors are taken as centred), the
@@ -38,6 +42,35 @@ class TensorResult(NamedTuple):
     values: object
     start: tuple
     step: tuple
+
+
+def is_cupy(a) -> bool:
+    """True for a CuPy array (by its class's module: CuPy is never imported here)."""
+    return type(a).__module__.partition(".")[0] == "cupy"
+
+
+def _from_cupy(x, h):
+    """CuPy operands as torch tensors on the same device, sharing memory (DLPack).
+
+    A numpy or list operand next to a CuPy one is copied to that device.
+    """
+    import torch
+
+    tx = torch.from_dlpack(x) if is_cupy(x) else None
+    th = torch.from_dlpack(h) if is_cupy(h) else None
+    dev = (tx if tx is not None else th).device
+    if tx is None:
+        tx = x if is_tensor(x) else torch.as_tensor(np.asarray(x), device=dev)
+    if th is None:
+        th = h if is_tensor(h) else torch.as_tensor(np.asarray(h), device=dev)
+    return tx, th
+
+
+def _to_cupy(res: TensorResult) -> TensorResult:
+    import sys
+
+    cupy = sys.modules["cupy"]  # loaded: the caller passed a CuPy array
+    return TensorResult(cupy.from_dlpack(res.values.contiguous()), res.start, res.step)
 
 
 def is_tensor(a) -> bool:
@@ -324,9 +357,13 @@ class _CudnnBenchmark:
 def _run(op, x, h, mode, boundary, cval, stride, dilation, convention, method="auto"):
     import torch
 
+    if is_cupy(x) or is_cupy(h):
+        x, h = _from_cupy(x, h)
+        return _to_cupy(_run(op, x, h, mode, boundary, cval, stride, dilation, convention,
+                             method))
     if not (is_tensor(x) and is_tensor(h)):
-        raise ArgumentTypeError(f"x and h must both be torch tensors, got {type(x).__name__} "
-                                f"and {type(h).__name__}")
+        raise ArgumentTypeError(f"x and h must both be torch tensors (or CuPy arrays), got "
+                                f"{type(x).__name__} and {type(h).__name__}")
     if x.ndim != h.ndim or x.ndim not in (1, 2, 3):
         raise ArgumentError(f"x.ndim={x.ndim}, h.ndim={h.ndim} is not accepted: give tensors "
                             "with the same number of axes, 1 to 3")
