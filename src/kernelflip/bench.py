@@ -182,7 +182,8 @@ def timeit(f, budget: float = 0.5, reps: int = 20) -> float:
 def timeit_many(funcs: dict, budget: float = 0.5, reps: int = 20) -> dict:
     """Best wall time in seconds of each function, timed in interleaved rounds.
 
-    One warm-up call each, then rounds that call every function once, until
+    One warm-up call each, then rounds in which every function is called twice
+    in a row and the second call is timed (warm, as in a loop of calls), until
     ``reps`` rounds or ``budget`` seconds per function have passed: on a
     shared machine a burst of load then slows every contender alike, where
     timing one after the other would hand it to whoever ran during it.
@@ -198,6 +199,8 @@ def timeit_many(funcs: dict, budget: float = 0.5, reps: int = 20) -> dict:
     rounds = 0
     while rounds < reps and (rounds == 0 or time.perf_counter() - t0 < budget * len(funcs)):
         for name, f in funcs.items():
+            if rounds:  # re-warm after the others ran (caches, pools), then time one call
+                f()
             t = time.perf_counter()
             f()
             best[name] = min(best[name], time.perf_counter() - t)
