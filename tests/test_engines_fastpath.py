@@ -114,3 +114,54 @@ def test_rank3_log_kernel_uses_sepfilter_pairs_at_31():
     ref = kf.convolve(small.astype(np.float64), h.astype(np.float64), mode="same",
                       method="direct").values
     assert np.abs(y - ref).max() <= 1e-5 * np.abs(ref).max()
+
+
+cv2 = pytest.importorskip("cv2")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("boundary", ["constant", "symmetric", "reflect", "edge"])
+@pytest.mark.parametrize("shapes", [((40, 33), (3, 5)), ((200,), (7,)), ((31, 30), (4, 4))])
+def test_one_call_requests_give_the_general_paths_values(dtype, boundary, shapes):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shapes[0]).astype(dtype)
+    h = rng.standard_normal(shapes[1]).astype(dtype)
+    for fn in (kf.convolve, kf.correlate):
+        ops._FAST.clear()
+        want = fn(x, h, mode="same", boundary=boundary, method="opencv")
+        for _ in range(3):  # learns the request, then takes the short path
+            got = fn(x, h, mode="same", boundary=boundary)
+            assert got.values.dtype == dtype
+            np.testing.assert_array_equal(got.values, want.values)
+            assert (got.start, got.step) == (want.start, want.step)
+        ref = fn(x, h, mode="same", boundary=boundary, method="reference")
+        np.testing.assert_allclose(got.values, ref.values, rtol=1e-5, atol=1e-5)
+        assert any(v is not None for v in ops._FAST.values())  # learned: the short path ran
+
+
+def test_short_path_is_not_taken_for_other_data_of_the_same_request():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((64, 64)).astype(np.float32)
+    h = rng.standard_normal((3, 3)).astype(np.float32)
+    kf.convolve(x, h, mode="same")
+    kf.convolve(x, h, mode="same")
+    # a non-contiguous image of the same shape and dtype
+    xt = np.asfortranarray(x).T
+    np.testing.assert_array_equal(kf.convolve(xt, h, mode="same").values,
+                                  kf.convolve(np.ascontiguousarray(xt), h, mode="same").values)
+    # mixed dtypes are another request (float64 result)
+    assert kf.convolve(x, h.astype(np.float64), mode="same").values.dtype == np.float64
+
+
+def test_kernels_whose_values_decide_the_engine_get_no_short_path():
+    # 11x11 at 2048^2: a rank-1 kernel goes to the separable passes, a dense one to
+    # OpenCV's direct sum -- the same request, so its engine depends on the values
+    x = np.random.default_rng(7).random((2048, 2048)).astype(np.float32)
+    dense = np.random.default_rng(8).random((11, 11)).astype(np.float32)
+    g = np.exp(-np.linspace(-2, 2, 11) ** 2)
+    gauss = np.outer(g, g).astype(np.float32)
+    kf.convolve(x, dense, mode="same")
+    kf.convolve(x, dense, mode="same")
+    assert kf.choose_method(x, gauss, mode="same").method == "separable"
+    np.testing.assert_array_equal(kf.convolve(x, gauss, mode="same").values,
+                                  kf.convolve(x, gauss, mode="same", method="separable").values)

@@ -291,6 +291,15 @@ def pick(p: Problem) -> str:
     return best
 
 
+def shape_decides(p: Problem) -> bool:
+    """True when :func:`pick`'s ranking for ``p`` depends on shapes and dtypes alone
+    (not on the kernel's factorisation); call after :func:`pick`."""
+    key = ("pick", p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
+           p.exact)
+    order = _ESTIMATES.get(key)
+    return order is not None and order is not False
+
+
 def choose(p: Problem) -> Choice:
     """The engine for ``p`` and why (see the module docstring for the rules)."""
     est, order = _ranked(p)
