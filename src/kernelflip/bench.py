@@ -182,8 +182,9 @@ def timeit(f, budget: float = 0.5, reps: int = 20) -> float:
 def timeit_many(funcs: dict, budget: float = 0.5, reps: int = 20) -> dict:
     """Best wall time in seconds of each function, timed in interleaved rounds.
 
-    One warm-up call each, then rounds in which every function is called twice
-    in a row and the second call is timed (warm, as in a loop of calls), until
+    One warm-up call each, then rounds (each in a new random order) in which
+    every function is called twice in a row and the second call is timed
+    (warm, as in a loop of calls), until
     ``reps`` rounds or ``budget`` seconds per function have passed: on a
     shared machine a burst of load then slows every contender alike, where
     timing one after the other would hand it to whoever ran during it.
@@ -195,10 +196,15 @@ def timeit_many(funcs: dict, budget: float = 0.5, reps: int = 20) -> dict:
     for f in funcs.values():
         f()
     best = dict.fromkeys(funcs, float("inf"))
+    names = list(funcs)
+    order = np.random.default_rng(0)
     t0 = time.perf_counter()
     rounds = 0
     while rounds < reps and (rounds == 0 or time.perf_counter() - t0 < budget * len(funcs)):
-        for name, f in funcs.items():
+        # a new order each round: no contender always follows the same one (a peer
+        # whose thread pool spins after returning would slow its successor)
+        for name in order.permutation(names):
+            f = funcs[name]
             if rounds:  # re-warm after the others ran (caches, pools), then time one call
                 f()
             t = time.perf_counter()
