@@ -81,6 +81,29 @@ def test_convolve_prints_range_and_values(capsys):
     assert lines[2].split() == ["-1", "0", "1"] and lines[3].split() == ["12", "123", "230"]
 
 
+@pytest.mark.parametrize("mode", [["--mode", "-3:2"], ["--mode=-3:2"], ["--mode", "−3:2"]])
+def test_explicit_output_window(capsys, mode):
+    # [1,2,3] * [1,10,100] on centred lattices: full support -2..2; indices -3 and -2..1
+    code, out, _ = run(capsys, "convolve", "--image", "1,2,3", "--kernel", "1,10,100", *mode)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "y: shape (5,), int64, indices [-3..1]"
+    # by hand: y[-2] = 1*1, y[-1] = 1*10 + 2*1, y[0] = 100 + 20 + 3, y[1] = 200 + 30
+    assert lines[3].split() == ["0", "1", "12", "123", "230"]
+
+
+def test_explicit_window_in_explain_and_its_errors(capsys):
+    code, out, _ = run(capsys, "explain", "--op", "conv", "--image", "5x5", "--kernel", "3x3",
+                       "--mode=-1:2,0:1", "--at", "1,0", "--format", "json")
+    assert code == 0 and json.loads(out)["at"] == [1, 0]
+    code, _, err = run(capsys, "convolve", "--image", "1,2,3", "--kernel", "1,1",
+                       "--mode", "1..3")
+    assert code == 2 and "--mode='1..3' is not accepted" in err and "start:stop" in err
+    code, _, err = run(capsys, "convolve", "--image", "1,2,3", "--kernel", "1,1",
+                       "--mode", "2:1")
+    assert code != 0 and "stop > start" in err
+
+
 def test_correlate_article_convention_and_2d_table(capsys):
     code, out, _ = run(capsys, "correlate", "-x", "0,0,0;0,1,0;0,0,0", "-k", "1,2;3,4",
                        "--convention", "article")

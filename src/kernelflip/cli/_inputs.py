@@ -65,8 +65,10 @@ def add_operation_options(p: argparse.ArgumentParser, *, mode_default: str) -> N
                         "index 0 at position n//2)")
     p.add_argument("--kernel-start", metavar="I,J", default=None,
                    help="signed index of the kernel's first element (default: centred)")
-    p.add_argument("--mode", choices=MODES, default=mode_default,
-                   help=f"output index range (default: {mode_default})")
+    p.add_argument("--mode", default=mode_default, metavar="|".join(MODES) + "|A:B[,A:B...]",
+                   help="output index range: " + ", ".join(MODES) + ", or an explicit window "
+                        "of signed output indices per axis, start:stop with stop excluded "
+                        f"(--mode=-2:3,0:4) (default: {mode_default})")
     p.add_argument("--boundary", choices=BOUNDARIES, default="constant",
                    help="how the image is extended beyond its edges (numpy.pad's names; "
                         "default: constant)")
@@ -106,8 +108,30 @@ def operand_starts(args) -> dict:
     return out
 
 
+def parse_mode(text: str):
+    """``"same"`` -> ``"same"``; ``"-2:3,0:4"`` -> ``((-2, 3), (0, 4))``; else a UsageError.
+
+    >>> parse_mode("valid"), parse_mode("-2:3, 0:4"), parse_mode("−1:1")
+    ('valid', ((-2, 3), (0, 4)), ((-1, 1),))
+    """
+    from ..plan import MODES
+
+    t = text.strip().replace("\u2212", "-")
+    if t in MODES:
+        return t
+    pairs = []
+    for part in t.split(","):
+        m = re.fullmatch(r"\s*(-?\d+)\s*:\s*(-?\d+)\s*", part)
+        if m is None:
+            raise UsageError(f"--mode={text!r} is not accepted: use {', '.join(MODES)} or "
+                             "start:stop per axis, such as -2:3,0:4")
+        pairs.append((int(m.group(1)), int(m.group(2))))
+    return tuple(pairs)
+
+
 def operation_kwargs(args) -> dict:
     """mode, boundary, cval, stride, dilation as library keyword arguments."""
-    return dict(mode=args.mode, boundary=args.boundary, cval=number(args.cval, "--cval"),
+    return dict(mode=parse_mode(args.mode), boundary=args.boundary,
+                cval=number(args.cval, "--cval"),
                 stride=_one_or_tuple(int_tuple(args.stride, "--stride")),
                 dilation=_one_or_tuple(int_tuple(args.dilation, "--dilation")))

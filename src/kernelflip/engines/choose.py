@@ -45,7 +45,8 @@ from ._base import ENGINES, Problem
 # * opencv (direct sums): f32 0.022 ns per (span * tap) + 0.4 ns per output
 #   (2048^2: k3 2.46 ms, k5 4.36, k11 12.2; 4096^2 k11 49.7); f64 0.085 + 0.6
 #   (2048^2: k3 4.9 ms, k5 10.9; 512^2 k3 0.30).
-# * opencv_dft: f32 0.5 ns per span log2(span) (0.43-0.77 over 128^2..4096^2),
+# * opencv_dft: f32 0.5 ns per span log2(span) (0.43-0.77 over 128^2..4096^2;
+#   refitted to 0.42 on 2048^2/4096^2 with 31^2 kernels, 42 and 160-170 ms, 06:40),
 #   f64 0.6 (0.50-0.78).
 # * fft: f32 0.36 ns per L log2 L, f64 0.7, while the transform's real input
 #   fits the two L2s (FFT_SPILL_BYTES); beyond it FFT_SPILL times that
@@ -85,7 +86,7 @@ COST = {
     "oa": {4: (1.28, 0, 200_000), 8: (2.51, 0, 200_000)},
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
-    "opencv_dft": {4: (0.5, 0, 6_000), 8: (0.6, 0, 6_000)},
+    "opencv_dft": {4: (0.42, 0, 6_000), 8: (0.6, 0, 6_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
 }
@@ -98,6 +99,10 @@ FFT_SPILL_BYTES = 4 * 2**20
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 FFT_SPILL = 1.6
+# The overlap-save tiles cost more per unit once the image outgrows the L3 cache
+# (4096^2 float32 with 31^2: 0.47-0.86 ns per unit, 2048^2: 0.28-0.54).
+OLS_SPILL_BYTES = 32 * 2**20
+OLS_SPILL = 1.5
 # On 1-D/2-D float data that OpenCV takes, the compiled loops' estimate is
 # multiplied by this: numba's parallel regions wait for the second core, and
 # on this 2-core machine that core is often busy (512^2 float64 3x3: 0.30 ms
@@ -217,6 +222,8 @@ def _estimate(p: Problem) -> dict[str, float]:
         t = a * f[feat] + o * f["out"] + b
         if name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
             t = FFT_SPILL * (t - b) + b
+        if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
+            t = OLS_SPILL * (t - b) + b
         est[name] = t
     if "compiled" in est and "opencv" in est and floats2d:
         est["compiled"] *= COMPILED_SHARED

@@ -111,8 +111,7 @@ class OverlapSave(Engine):
         axes = tuple(range(-d, 0))
         workers = WORKERS if math.prod(T) * nt[-1] >= 2**15 else 1
         spec_w = np.conj(sf.rfftn(wd, T, axes=axes))
-        out = np.empty(tuple(n * b for n, b in zip(nt, B)), dtype=p.x.dtype)
-        blocks = out.reshape(tuple(v for n, b in zip(nt, B) for v in (n, b)))
+        out = np.empty(K, dtype=p.x.dtype)
         perm = tuple(ax for i in range(d) for ax in (i, d + i))
         per_row = math.prod(nt[1:]) * math.prod(T) * p.x.itemsize
         rows = max(1, BATCH_BYTES // per_row)
@@ -129,8 +128,13 @@ class OverlapSave(Engine):
             spec = sf.rfftn(tiles, T, axes=axes, workers=workers)
             spec *= spec_w
             z = sf.irfftn(spec, T, axes=axes, workers=workers)
-            blocks[i:j] = z[(Ellipsis, *lead)].transpose(perm)
-        return out[tuple(slice(None, k) for k in K)]
+            # the batch's outputs in place, cut to the window (a copy that stays in cache;
+            # cutting the whole output at the end would copy all of it once more)
+            z = z[(Ellipsis, *lead)].transpose(perm)
+            z = z.reshape(tuple(n * b for n, b in zip((j - i, *nt[1:]), B)))
+            r0, r1 = i * B[0], min(j * B[0], K[0])
+            out[r0:r1] = z[(slice(None, r1 - r0), *(slice(None, k) for k in K[1:]))]
+        return out
 
 
 register(OverlapSave())
