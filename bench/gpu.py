@@ -89,7 +89,7 @@ def main(path="gpu.md"):
     cases += [((128, 128, 128), 3), ((128, 128, 128), 9), ((2048, 2048), "g31")]
     if dry:
         cases = [((64, 64), 3), ((64, 64), 13), ((16, 16, 16), 3), ((64, 64), "g9")]
-    cand_rows = []
+    cand_rows, cupy_rows = [], []
     say("")
     say("| case | kf ms | cuDNN ms | torch FFT ms | cupy ndimage ms | cupy fftconvolve ms "
         "| fastest | kf/fastest | max rel err |")
@@ -123,9 +123,16 @@ def main(path="gpu.md"):
             if k <= 11:
                 t["cupy ndimage"] = timeit(cup(lambda: cnd.convolve(xc, hc, mode="constant")))
             t["cupy fftconvolve"] = timeit(cup(lambda: csig.fftconvolve(xc, hc, mode="same")))
+            # kernelflip on CuPy arrays (DLPack into torch and back), result checked
+            t["kf cupy"] = timeit(cup(lambda: te.convolve(xc, hc, mode="same")))
+            yc = te.convolve(xc, hc, mode="same").values
+            errc = float(abs(cp.asnumpy(yc) - ref.cpu().numpy()).max()
+                         / float(ref.abs().max()))
+            cupy_rows.append(f"| {'x'.join(map(str, shape))} {kname} | "
+                             f"{t['kf cupy'] * 1e3:.3f} | {t['kf'] * 1e3:.3f} | {errc:.1e} |")
         if old is not None:
             t["kf before"] = timeit(lambda: old.convolve(x, h, mode="same").values)
-        peers = {a: b for a, b in t.items() if a not in ("kf", "kf before")}
+        peers = {a: b for a, b in t.items() if a not in ("kf", "kf before", "kf cupy")}
         best = min(peers, key=peers.get)
 
         def ms(name):
@@ -144,6 +151,12 @@ def main(path="gpu.md"):
         b = timeit(lambda: F.conv2d(xx, ww, padding=1))
         say(f"| CNN 16x64x56x56, 64x64x3x3 {str(dt)[6:]} | {a * 1e3:.3f} | {b * 1e3:.3f} | - | - "
             f"| - | cuDNN | {a / b:.2f} | 0 |")
+    if cupy_rows:
+        say("")
+        say("| case (CuPy arrays in and out) | kf on CuPy ms | kf on torch ms | max rel err |")
+        say("|---|---|---|---|")
+        for row in cupy_rows:
+            say(row)
     say("")
     say("kernelflip's methods one by one (ms; err: max |y - y64| / max |y64| against a float64 "
         "FFT); auto = the chooser's pick")
