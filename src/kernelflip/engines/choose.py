@@ -5,7 +5,7 @@ Rules, in order:
 1. integer data (exact): only exact engines (compiled, separable with exact
    integer factors, the numpy direct engine);
 2. complex data: engines that handle complex (compiled, direct, fft);
-3. non-finite values (NaN, inf): never an FFT, overlap-add, OpenCV's DFT
+3. non-finite values (NaN, inf): never an FFT, overlap-add or -save, OpenCV's DFT
    path (see OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
    where direct summation keeps inf) -- the finiteness scan runs only when the
    cheapest engine is one of those;
