@@ -178,7 +178,8 @@ def test_engine_refusals_name_the_reason():
 
 
 def test_auto_without_numba_uses_the_other_engines(monkeypatch):
-    monkeypatch.setattr(type(ENGINES["compiled"]), "available", lambda self: False)
+    for name in ("compiled", "stencil"):  # the engines that need numba
+        monkeypatch.setattr(type(ENGINES[name]), "available", lambda self: False)
     choose._ESTIMATES.clear()
     try:
         rng = np.random.default_rng(6)

@@ -93,7 +93,7 @@ def test_pick_looks_at_the_kernel_only_when_its_rank_matters():
         _, p = ops._prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
         assert choose.pick(p) == kf.choose_method(x, h, mode="same").method
     small = np.ones((3, 3), np.float32)  # rank 1, but passes cannot beat a 9-tap sum
-    assert kf.choose_method(x, small, mode="same").method == "opencv"
+    assert kf.choose_method(x, small, mode="same").method in ("opencv", "stencil")  # a 9-tap sum
     np.testing.assert_allclose(kf.convolve(x, small, mode="same").values,
                                kf.convolve(x, small, mode="same", method="reference").values,
                                rtol=1e-5, atol=1e-5)

@@ -17,8 +17,8 @@ from .plan import Plan, make_plan
 
 __all__ = ["convolve", "correlate", "choose_method", "Choice", "METHODS"]
 
-METHODS = ("auto", "reference", "direct", "fft", "oa", "ols", "compiled", "ndimage", "opencv",
-           "separable")
+METHODS = ("auto", "reference", "direct", "fft", "oa", "ols", "compiled", "stencil", "ndimage",
+           "opencv", "separable")
 
 
 def _methods() -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     opencv,
     reference,
     separable,
+    stencil,
 )
 from ._base import ENGINES, Engine, Problem, extend, register
 

@@ -68,6 +68,10 @@ from ._base import ENGINES, Problem
 #   31^2 and 1.0-1.3 on 11^2 (4096^2: 364 ms where OpenCV's direct sum took 156 ms);
 #   the slopes sit at the high end so that ties go to OpenCV, and 512^2 with 31^2
 #   (2.6-5 ms where the slope says 1.8) sets the fixed cost.
+# * stencil (unrolled loops, <= 25 taps, 2-D; fitted 2026-11-26 07:20): f32 0.03 ns per
+#   multiply-add + 0.25 per output, f64 0.06 + 0.5, fixed 8 us (128^2 3x3: f32 11.2 us,
+#   OpenCV 10.4; f64 15.2 vs 20.6; 512^2 3x3 f32 99 vs 109 us, 5x5 f64 408 vs 773 us;
+#   2048^2 3x3 f32 1.29 vs 2.73 ms on two threads, 5x5 2.34 vs 4.13 ms).
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
 #   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
 #
@@ -87,6 +91,7 @@ COST = {
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.42, 0, 6_000), 8: (0.6, 0, 6_000)},
+    "stencil": {4: (0.03, 0.25, 8_000), 8: (0.06, 0.5, 8_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
 }
@@ -140,7 +145,8 @@ def _shape_features(x_shape, w_shape, canon, cval_zero: bool, real: bool) -> dic
     out = _prod(c.out_shape)
     taps = _prod(w_shape)
     span = _prod(c.span(w_shape))
-    f = {"compiled": out * taps, "direct": out * taps, "ndimage": span * taps, "span": span}
+    f = {"compiled": out * taps, "direct": out * taps, "stencil": out * taps,
+         "ndimage": span * taps, "span": span}
     _, lens = fft_plan_lengths(p)
     L = _prod(lens)
     f["fft"] = L * math.log2(max(L, 2))
