@@ -165,3 +165,23 @@ def test_kernels_whose_values_decide_the_engine_get_no_short_path():
     assert kf.choose_method(x, gauss, mode="same").method == "separable"
     np.testing.assert_array_equal(kf.convolve(x, gauss, mode="same").values,
                                   kf.convolve(x, gauss, mode="same", method="separable").values)
+
+
+@pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
+def test_stencil_requests_take_their_short_path_with_the_same_values(boundary):
+    if not kf.engines.ENGINES["stencil"].available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((300, 280))
+    h = rng.standard_normal((3, 3))
+    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "stencil":
+        pytest.skip("the cost model prefers another engine here")
+    ops._FAST.clear()
+    want = kf.correlate(x, h, mode="same", boundary=boundary, method="stencil")
+    for _ in range(3):
+        got = kf.correlate(x, h, mode="same", boundary=boundary)
+        np.testing.assert_array_equal(got.values, want.values)
+        assert (got.start, got.step) == (want.start, want.step)
+    assert any(v is not None and "stencil" in v.__qualname__ for v in ops._FAST.values())
+    ref = kf.correlate(x, h, mode="same", boundary=boundary, method="reference")
+    np.testing.assert_allclose(got.values, ref.values, rtol=1e-12, atol=1e-12)
