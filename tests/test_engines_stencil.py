@@ -82,3 +82,11 @@ def test_stencil_refusals_and_its_generated_loops(tmp_path):
     kf.convolve(x, np.ones((2, 3)), method="stencil")
     names = os.listdir(stencil.cache_dir())
     assert any(n.startswith("kernelflip_stencil_2x3_") and n.endswith(".py") for n in names)
+
+
+def test_cache_dir_follows_the_environment_and_falls_back_when_read_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERNELFLIP_CACHE", str(tmp_path / "kf"))
+    assert stencil.cache_dir() == str(tmp_path / "kf") and (tmp_path / "kf").is_dir()
+    # a directory this user cannot write to (faked: the tests may run as root)
+    monkeypatch.setattr(stencil.os, "access", lambda path, mode: False)
+    assert stencil.cache_dir() == stencil.tempfile.gettempdir()

@@ -51,9 +51,9 @@ def cache_dir() -> str:
         os.path.expanduser("~"), ".cache", "kernelflip")
     try:
         os.makedirs(d, exist_ok=True)
-        return d
     except OSError:  # pragma: no cover - read-only home
         return tempfile.gettempdir()
+    return d if os.access(d, os.W_OK) else tempfile.gettempdir()
 
 
 def source(m0: int, m1: int) -> str:
