@@ -110,6 +110,29 @@ def test_auto_never_sends_integers_or_nonfinite_to_fft():
     assert np.isnan(y).sum() < y.size  # not smeared over the whole output
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("xshape,hshape", [((16, 16), (5, 5)), ((10, 11, 12), (3, 3, 3)),
+                                           ((96, 96), (11, 11)), ((40,), (7,))])
+def test_nonfinite_kernel_taps_follow_the_direct_sum(xshape, hshape, bad):
+    """A NaN/inf tap makes every output it touches NaN/inf, zero border included
+    (0 * inf is NaN): auto and the direct engines agree with the reference, and
+    ndimage, which leaves such taps out, refuses them."""
+    rng = np.random.default_rng(3)
+    x, h = rng.random(xshape), rng.random(hshape)
+    h.flat[1] = bad
+    with np.errstate(invalid="ignore"):
+        ref = kf.convolve(x, h, mode="same", method="reference").values
+        assert np.isnan(ref).all() or np.isinf(ref).any()  # the border counts too
+        methods = ["auto", "direct"] + (["compiled"] if ENGINES["compiled"].available()
+                                        else [])
+        for m in methods:
+            y = kf.convolve(x, h, mode="same", method=m).values
+            np.testing.assert_array_equal(np.isnan(y), np.isnan(ref), err_msg=m)
+            np.testing.assert_array_equal(np.isinf(y), np.isinf(ref), err_msg=m)
+    with pytest.raises(kf.ArgumentError, match="NaN or inf taps"):
+        kf.convolve(x, h, mode="same", method="ndimage")
+
+
 def test_auto_handles_complex():
     rng = np.random.default_rng(2)
     x = rng.random((40, 40)) + 1j * rng.random((40, 40))

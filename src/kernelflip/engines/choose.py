@@ -299,9 +299,20 @@ def pick(p: Problem) -> str:
     if not order:  # pragma: no cover - direct never refuses
         return "direct"
     best = order[0]
-    if _unsafe_nonfinite(best, p) and not finite(p):
-        best = next(n for n in order if not _unsafe_nonfinite(n, p))
+    if best in _CARE and not _allowed(best, p):
+        best = next(n for n in order if _allowed(n, p))
     return best
+
+
+# engines that need a look at the values: transforms spread NaN/inf over the
+# output; scipy.ndimage leaves NaN/inf taps of the kernel out of its sums
+_CARE = ("fft", "oa", "ols", "separable", "opencv", "ndimage")
+
+
+def _allowed(name: str, p: Problem) -> bool:
+    if name == "ndimage":
+        return not (p.w.dtype.kind in "fc" and not np.isfinite(p.w).all())
+    return not (_unsafe_nonfinite(name, p) and not finite(p))
 
 
 def shape_decides(p: Problem) -> bool:
@@ -329,6 +340,10 @@ def choose(p: Problem) -> Choice:
         order = [n for n in order if not _unsafe_nonfinite(n, p)]
         best = order[0]
         note += "non-finite values: an FFT would spread them over the output; "
+    if not _allowed(best, p):  # ndimage with NaN/inf taps
+        order = [n for n in order if _allowed(n, p)]
+        best = order[0]
+        note += "NaN/inf taps: scipy.ndimage would leave them out; "
     rest = ", ".join(f"{n} ~{est[n] / 1e6:.2g} ms" for n in order[1:3])
     return Choice(best, f"{note}{best} ~{est[best] / 1e6:.2g} ms"
                         + (f" beats {rest}" if rest else ""))

@@ -63,8 +63,9 @@ class Compiled(Engine):
         if out.size == 0:
             return out
         w = np.ascontiguousarray(p.w, dtype=p.x.dtype)
-        if c.boundary == "constant":
+        if c.boundary == "constant" and (p.cval != 0 or np.isfinite(w).all()):
             # reads outside the image are cval: handled in the loops, no padded copy
+            # (the loops skip a zero cval, right unless a tap is NaN/inf: 0 * inf is NaN)
             x, p0, cv = np.ascontiguousarray(p.x), c.p0, p.cval
         else:
             x = np.ascontiguousarray(extend(p.x, p.region(), c.boundary, p.cval))

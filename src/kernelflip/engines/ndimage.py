@@ -4,7 +4,9 @@
 ``dst[i] = sum_r w[r] src[i + r - M//2 - o]``; with ``o = anchor - M//2`` (``anchor = -p0``) that is
 the canonical correlation, and ndimage's modes reproduce numpy's boundaries
 exactly (``constant`` with cval, ``reflect`` = numpy symmetric, ``mirror`` =
-numpy reflect, ``nearest`` = edge, ``grid-wrap`` = wrap).  ndimage sums in
+numpy reflect, ``nearest`` = edge, ``grid-wrap`` = wrap).  It leaves NaN/inf
+taps of the kernel out of its sums, so such kernels are refused here (and
+``auto`` sends them elsewhere).  ndimage sums in
 float64 whatever the input, so it is the fallback direct path when numba is
 absent.  Integers are refused (float64 sums are not exact beyond 2**53).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ._anchor import anchored
 from ._base import Engine, Problem, register
 from .fft import dilate
@@ -38,6 +41,10 @@ class NDImage(Engine):
 
         if any(k == 0 for k in p.out_shape):
             return np.zeros(p.out_shape, dtype=p.x.dtype)
+        if p.w.dtype.kind in "fc" and not np.isfinite(p.w).all():
+            raise ArgumentError(
+                "method='ndimage' cannot take a kernel with NaN or inf taps: scipy.ndimage "
+                "leaves such taps out of its sums; use method='direct' or 'auto'")
         wd = dilate(p.w, p.canon.dilation)
         src, anchor, mode, keep = anchored(p, BORDERS, wd.shape)
         origin = [a - m // 2 for a, m in zip(anchor, wd.shape)]

@@ -118,6 +118,8 @@ def factors(w: np.ndarray):
     """
     if w.ndim < 2 or w.size == 0:
         return None
+    if w.dtype.kind in "fc" and not np.isfinite(w).all():
+        return None  # NaN/inf taps: no factorisation (and the SVD would not converge)
     if w.dtype.kind in "iub":
         f = int_rank1(w)
         return None if f is None else [f]
