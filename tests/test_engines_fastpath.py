@@ -153,18 +153,50 @@ def test_short_path_is_not_taken_for_other_data_of_the_same_request():
     assert kf.convolve(x, h.astype(np.float64), mode="same").values.dtype == np.float64
 
 
-def test_kernels_whose_values_decide_the_engine_get_no_short_path():
+def test_kernels_whose_values_decide_the_engine_are_checked_on_the_short_path():
     # 11x11 at 2048^2: a rank-1 kernel goes to the separable passes, a dense one to
     # OpenCV's direct sum -- the same request, so its engine depends on the values
     x = np.random.default_rng(7).random((2048, 2048)).astype(np.float32)
     dense = np.random.default_rng(8).random((11, 11)).astype(np.float32)
     g = np.exp(-np.linspace(-2, 2, 11) ** 2)
     gauss = np.outer(g, g).astype(np.float32)
+    ops._FAST.clear()
     kf.convolve(x, dense, mode="same")
-    kf.convolve(x, dense, mode="same")
+    (runner,) = ops._FAST.values()
+    assert runner is not None  # learned on the dense kernel
+    assert runner(x, gauss) is None  # a kernel that factors: back to the general path
     assert kf.choose_method(x, gauss, mode="same").method == "separable"
     np.testing.assert_array_equal(kf.convolve(x, gauss, mode="same").values,
                                   kf.convolve(x, gauss, mode="same", method="separable").values)
+    np.testing.assert_array_equal(kf.convolve(x, dense, mode="same").values,
+                                  kf.convolve(x, dense, mode="same", method="opencv").values)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_short_path_of_opencvs_dft_keeps_nonfinite_data_out(dtype):
+    # 31x31 at 128^2 is OpenCV's DFT path: learned on finite data, the short path
+    # must still send NaN/inf data and kernels to a direct sum
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((128, 128)).astype(dtype)
+    h = rng.standard_normal((31, 31)).astype(dtype)
+    ops._FAST.clear()
+    if kf.choose_method(x, h, mode="same").method != "opencv":
+        pytest.skip("the cost model prefers another engine here")
+    for _ in range(2):
+        np.testing.assert_array_equal(kf.convolve(x, h, mode="same").values,
+                                      kf.convolve(x, h, mode="same", method="opencv").values)
+    assert any(v is not None for v in ops._FAST.values())
+    bad = x.copy()
+    bad[60, 60] = np.nan
+    y = kf.convolve(bad, h, mode="same").values
+    assert np.isnan(y).sum() == 31 * 31  # only the outputs whose window holds it
+    hb = h.copy()
+    hb[0, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        y = kf.convolve(x, hb, mode="same").values
+        ref = kf.convolve(x, hb, mode="same", method="direct").values
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+    np.testing.assert_array_equal(np.isinf(y), np.isinf(ref))
 
 
 @pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])

@@ -199,20 +199,31 @@ def _fast_key(op, x, h, mode, boundary, cval, stride, dilation, method, conventi
 
 
 def _fast_runner(problem, e):
-    """A function (x, h) -> Indexed for requests that are one in-place OpenCV call, or None."""
-    from .engines.choose import OPENCV_DFT_TAPS
+    """A function (x, h) -> Indexed for requests that are one in-place OpenCV call or one
+    stencil loop, or None.
+
+    The function returns None (the caller then takes the general path) when its
+    arguments are not what it was built for, when the engine choice depends on
+    the kernel's values and this kernel factors (the separable passes may win),
+    and, for OpenCV's DFT path, when the data hold NaN/inf.
+    """
+    from .engines.choose import OPENCV_DFT_TAPS, _ranked, all_finite
+    from .engines.separable import kernel_info
 
     p, c = problem, e.canon
     if (p.x.dtype.name not in ("float32", "float64") or p.w.dtype != p.x.dtype
             or p.ndim not in (1, 2) or c.reverse or 0 in c.out_shape):  # real: conj is a no-op
         return None
     name = pick(p)
-    if not shape_decides(p):
-        return None
+    by_kernel = not shape_decides(p)
+    if by_kernel:
+        # what a kernel that does not factor gets: the ranking without the passes
+        name = next((n for n in _ranked(p)[1] if n != "separable"), None)
     if name == "stencil":
-        return _stencil_runner(p, e)
-    if name != "opencv" or p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50):
+        return _stencil_runner(p, e, by_kernel)
+    if name != "opencv":
         return None
+    dft = p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
     import cv2
 
     from .engines._anchor import _layout
@@ -234,6 +245,10 @@ def _fast_runner(problem, e):
         if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
             return None
         w = contiguous(h[flip]) if flip is not None else contiguous(h)
+        if by_kernel or dft:
+            terms, finite_w = kernel_info(w)
+            if (by_kernel and terms is not None) or (dft and not (finite_w and all_finite(x))):
+                return None
         if one_d:
             return trusted(filter2d(x[None], -1, w[None], anchor=anchor,
                                     borderType=border)[0], start, step)
@@ -242,8 +257,9 @@ def _fast_runner(problem, e):
     return run
 
 
-def _stencil_runner(p, e):
+def _stencil_runner(p, e, by_kernel=False):
     """The short path of a request the stencil engine computes (its loop, prepared)."""
+    from .engines.separable import kernel_factors
     from .engines.stencil import runner
 
     loop, dt, flip, shape = runner(p), p.x.dtype, e.flip, tuple(e.canon.out_shape)
@@ -254,6 +270,8 @@ def _stencil_runner(p, e):
         if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
             return None
         w = contiguous(h[flip]) if flip is not None else contiguous(h)
+        if by_kernel and kernel_factors(w) is not None:
+            return None
         return trusted(loop(x, w, np.empty(shape, dtype=dt)), start, step)
 
     return run

@@ -267,14 +267,29 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
     return name == "opencv" and p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
 
 
+def all_finite(a: np.ndarray) -> bool:
+    """True when ``a`` holds no NaN/inf.
+
+    One pass and no mask: a finite dot product ``a . a`` (BLAS) or sum means
+    every element is finite (NaN and inf propagate); only when it is not (or
+    it overflowed) is every element tested.  128^2 float32: 3 us, against 4
+    for a sum and 9 for ``cv2.checkRange``.
+    """
+    with np.errstate(all="ignore"):  # overflow in the dot product: the full test decides
+        if a.dtype.kind == "f" and a.flags.c_contiguous:
+            v = a.ravel()
+            if np.isfinite(np.dot(v, v)):
+                return True
+        elif np.isfinite(a.sum()):
+            return True
+    return bool(np.isfinite(a).all())
+
+
 def finite(p: Problem) -> bool:
-    """True when x, w and a constant border hold no NaN/inf (a sum first: one pass, no mask)."""
+    """True when x, w and a constant border hold no NaN/inf."""
     if p.canon.boundary == "constant" and not np.isfinite(p.cval):
         return False
-    with np.errstate(all="ignore"):
-        if np.isfinite(p.x.sum()) and np.isfinite(p.w.sum()):
-            return True
-    return bool(np.isfinite(p.x).all() and np.isfinite(p.w).all())
+    return all_finite(p.x) and all_finite(p.w)
 
 
 def pick(p: Problem) -> str:

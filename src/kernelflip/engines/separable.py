@@ -106,9 +106,9 @@ def error_bound(w: np.ndarray, patch_norm: float, dtype) -> float:
 
 
 @lru_cache(maxsize=64)
-def _factors_cached(key: bytes, shape: tuple, dtype: str):
+def _info_cached(key: bytes, shape: tuple, dtype: str):
     w = np.frombuffer(key, dtype=dtype).reshape(shape)
-    return factors(w)
+    return factors(w), bool(np.isfinite(w).all())
 
 
 def factors(w: np.ndarray):
@@ -144,10 +144,21 @@ def factors(w: np.ndarray):
     return [[u.astype(w.dtype) for u in out]]
 
 
+def kernel_info(w: np.ndarray):
+    """(:func:`factors`, all taps finite) for kernel ``w``, cached on its bytes
+    (the chooser and the short path ask on every call).
+
+    >>> f, ok = kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]))
+    >>> len(f), ok
+    (1, True)
+    """
+    w = np.ascontiguousarray(w)
+    return _info_cached(w.tobytes(), w.shape, w.dtype.str)
+
+
 def kernel_factors(w: np.ndarray):
     """Cached :func:`factors` (the chooser asks once per call)."""
-    w = np.ascontiguousarray(w)
-    return _factors_cached(w.tobytes(), w.shape, w.dtype.str)
+    return kernel_info(w)[0]
 
 
 def _pass(a: np.ndarray, u: np.ndarray, axis: int, s: int, d: int, k: int) -> np.ndarray:
