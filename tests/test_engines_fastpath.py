@@ -99,7 +99,7 @@ def test_pick_looks_at_the_kernel_only_when_its_rank_matters():
                                rtol=1e-5, atol=1e-5)
 
 
-def test_rank3_log_kernel_uses_sepfilter_pairs_at_31():
+def test_rank3_log_kernel_is_three_pairs_of_passes_at_31():
     pytest.importorskip("cv2")
     from kernelflip.bench import kernel
 
@@ -108,7 +108,8 @@ def test_rank3_log_kernel_uses_sepfilter_pairs_at_31():
     _, p = ops._prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
     est = choose.estimate(p)
     assert len(kf.engines.separable.kernel_factors(p.w)) == 3
-    assert est["separable"] < est["opencv"]
+    # three pairs of 62 taps each, against 961: far cheaper than the compiled sum
+    assert est["separable"] < est["compiled"] / 3
     small = np.random.default_rng(6).standard_normal((64, 64)).astype(np.float32)
     y = kf.convolve(small, h, mode="same", method="separable").values
     ref = kf.convolve(small.astype(np.float64), h.astype(np.float64), mode="same",

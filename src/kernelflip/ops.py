@@ -207,7 +207,8 @@ def _fast_runner(problem, e):
     the kernel's values and this kernel factors (the separable passes may win),
     and, for OpenCV's DFT path, when the data hold NaN/inf.
     """
-    from .engines.choose import OPENCV_DFT_TAPS, _ranked, all_finite
+    from .engines.choose import _ranked, all_finite
+    from .engines.opencv import filter2d, uses_dft
     from .engines.separable import kernel_info
 
     p, c = problem, e.canon
@@ -223,7 +224,7 @@ def _fast_runner(problem, e):
         return _stencil_runner(p, e, by_kernel)
     if name != "opencv":
         return None
-    dft = p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
+    dft = uses_dft(p.w.size, p.x.dtype.itemsize)
     import cv2
 
     from .engines._anchor import _layout
@@ -239,7 +240,12 @@ def _fast_runner(problem, e):
         return None
     border, anchor, flip, dt = _borders()[c.boundary], (anchor[1], anchor[0]), e.flip, p.x.dtype
     start, step, one_d = e.out_start, e.out_step, p.ndim == 1
-    filter2d, trusted, contiguous = cv2.filter2D, Indexed._trusted, np.ascontiguousarray
+    trusted, contiguous = Indexed._trusted, np.ascontiguousarray
+    if dft and p.ndim == 2:  # the DFT path, in row bands on large images
+        def filter2d_(x, _, w, anchor, borderType):
+            return filter2d(x, w, (anchor[1], anchor[0]), borderType)
+    else:
+        filter2d_ = cv2.filter2D
 
     def run(x, h):
         if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
@@ -250,9 +256,9 @@ def _fast_runner(problem, e):
             if (by_kernel and terms is not None) or (dft and not (finite_w and all_finite(x))):
                 return None
         if one_d:
-            return trusted(filter2d(x[None], -1, w[None], anchor=anchor,
-                                    borderType=border)[0], start, step)
-        return trusted(filter2d(x, -1, w, anchor=anchor, borderType=border), start, step)
+            return trusted(filter2d_(x[None], -1, w[None], anchor=anchor,
+                                     borderType=border)[0], start, step)
+        return trusted(filter2d_(x, -1, w, anchor=anchor, borderType=border), start, step)
 
     return run
 

@@ -1,0 +1,64 @@
+"""OpenCV's DFT path split into row bands (engines.opencv.filter2d)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kernelflip as kf
+
+cv2 = pytest.importorskip("cv2")
+from kernelflip.engines import opencv  # noqa: E402
+
+
+@pytest.fixture
+def many_bands(monkeypatch):
+    """Bands on small images, and as many as asked for."""
+    monkeypatch.setattr(opencv, "BAND_ABOVE", 1)
+
+    def use(k):
+        monkeypatch.setattr(opencv, "cores", lambda: k)
+
+    return use
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+@pytest.mark.parametrize("border", ["BORDER_CONSTANT", "BORDER_REFLECT", "BORDER_REFLECT_101",
+                                    "BORDER_REPLICATE"])
+@pytest.mark.parametrize("anchor", [(0, 0), (7, 3), (14, 14)])
+def test_bands_match_one_call(many_bands, k, border, anchor):
+    many_bands(k)
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal((311, 97)).astype(np.float32)
+    w = rng.standard_normal((15, 15)).astype(np.float32)  # 225 taps: the DFT path
+    assert opencv.bands(x.shape, w.shape, 4) == k
+    b = getattr(cv2, border)
+    y = opencv.filter2d(x, w, anchor, b)
+    ref = cv2.filter2D(x, -1, w, anchor=(anchor[1], anchor[0]), borderType=b)
+    assert y.shape == ref.shape and y.dtype == ref.dtype
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+    # the direct sum in float64: every row, the seams included
+    direct = cv2.filter2D(x.astype(np.float64), -1, w.astype(np.float64),
+                          anchor=(anchor[1], anchor[0]), borderType=b)
+    assert np.abs(y - direct).max() <= 1e-4 * np.abs(direct).max()
+
+
+def test_no_bands_for_small_images_direct_sums_or_short_kernels_of_rows():
+    assert opencv.bands((128, 128), (31, 31), 4) == 1  # below BAND_ABOVE
+    assert opencv.bands((2048, 2048), (11, 11), 4) == 1  # float32 11x11: a direct sum
+    assert opencv.bands((2048, 2048), (11, 11), 8) == min(opencv.cores(), 2048 // 44)
+    assert opencv.bands((600, 2048), (200, 1), 8) == 1  # bands under 4 kernel heights
+    assert opencv.bands((4096,), (63,), 8) == 1
+
+
+@pytest.mark.parametrize("mode", ["same", "full", "valid"])
+@pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
+def test_engine_with_bands_agrees_with_the_reference(many_bands, mode, boundary):
+    many_bands(3)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((150, 80))
+    h = rng.standard_normal((9, 7))  # 63 taps, float64: the DFT path
+    y = kf.convolve(x, h, mode=mode, boundary=boundary, method="opencv")
+    ref = kf.convolve(x, h, mode=mode, boundary=boundary, method="reference")
+    assert y.start == ref.start
+    np.testing.assert_allclose(y.values, ref.values, rtol=1e-9, atol=1e-9)
