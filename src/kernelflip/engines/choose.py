@@ -48,10 +48,13 @@ from .opencv import OPENCV_DFT_TAPS, bands
 #   (2048^2: k3 4.9 ms, k5 10.9; 512^2 k3 0.30).
 # * opencv_dft: f32 0.5 ns per span log2(span) (0.43-0.77 over 128^2..4096^2;
 #   refitted to 0.42 on 2048^2/4096^2 with 31^2 kernels, 42 and 160-170 ms, 06:40),
-#   f64 0.6 (0.50-0.78).
-# * fft: f32 0.36 ns per L log2 L, f64 0.7, while the transform's real input
-#   fits the two L2s (FFT_SPILL_BYTES); beyond it FFT_SPILL times that
-#   (f32: 0.30-0.46 at 576^2 points, 0.46-0.64 at 2080^2 and 4100^2); fixed
+#   f64 0.6 (0.50-0.78); refitted at 08:15 to 0.44/0.52 on 1024^2 and 2048^2, with
+#   OPENCV_DFT_SMALL for smaller images and BAND_GAIN for the row bands.
+# * fft: f32 0.33 ns per L log2 L, f64 0.48, while the transform's real input
+#   is under FFT_SPILL_BYTES; FFT_SPILL times that up to 32 MiB, 1.7 times
+#   beyond (refitted 08:15 on 'same' 2-D cases with 11^2..63^2 kernels, two
+#   workers: f32 0.31-0.34 at 512^2 and 1024^2, 0.43-0.44 at 2048^2; f64
+#   0.47-0.49 at 512^2, 0.58-0.62 at 1024^2, 0.81-0.87 at 2048^2); fixed
 #   150 us (three transforms and the padding: 128^2 with 31^2 takes 0.31 ms on
 #   one worker, see fft.SERIAL_BELOW, against OpenCV's 0.24 ms).
 # * compiled: f32 0.066 per multiply-add + 0.4 per output (2048^2: k3 4.0 ms,
@@ -86,21 +89,28 @@ from .opencv import OPENCV_DFT_TAPS, bands
 COST = {
     "compiled": {4: (0.066, 0.4, 10_000), 8: (0.10, 0.5, 10_000), 16: (0.4, 2.0, 10_000)},
     "direct": {4: (0.40, 1.0, 50_000), 8: (1.68, 1.0, 50_000), 16: (6.7, 2.0, 50_000)},
-    "fft": {4: (0.36, 0, 150_000), 8: (0.7, 0, 150_000), 16: (2.8, 0, 150_000)},
+    "fft": {4: (0.33, 0, 150_000), 8: (0.48, 0, 150_000), 16: (1.9, 0, 150_000)},
     "ndimage": {4: (0.73, 0, 11_000), 8: (0.88, 0, 11_000)},
     "oa": {4: (1.28, 0, 200_000), 8: (2.51, 0, 200_000)},
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
-    "opencv_dft": {4: (0.42, 0, 6_000), 8: (0.6, 0, 6_000)},
+    "opencv_dft": {4: (0.44, 0, 6_000), 8: (0.52, 0, 6_000)},
     "stencil": {4: (0.03, 0.25, 8_000), 8: (0.06, 0.5, 8_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
 }
 # scipy.fft slows down per point once its input no longer fits in cache.
-FFT_SPILL_BYTES = 4 * 2**20
+FFT_SPILL_BYTES = 8 * 2**20
+# and more once it outgrows the L3: (bytes above which, factor)
+FFT_SPILL_L3 = (32 * 2**20, 1.7)
+# OpenCV's DFT filter costs more per unit on small 2-D images (its own block
+# sizes): the factor for spans up to each bound, measured 2026-11-26 08:15
+# (float32 31^2/63^2, float64 11^2..63^2; ns per unit 128^2: 0.8, 256^2:
+# 0.4-1.5, 512^2: 0.54-0.75, 1024^2: 0.48-0.59, 2048^2: 0.43-0.54).
+OPENCV_DFT_SMALL = ((2**15, 1.8), (2**17, 2.6), (2**19, 1.45), (2**21, 1.1))
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
-FFT_SPILL = 1.6
+FFT_SPILL = 1.3
 # The overlap-save tiles cost more per unit once the image outgrows the L3 cache
 # (4096^2 float32 with 31^2: 0.47-0.86 ns per unit, 2048^2: 0.28-0.54).
 OLS_SPILL_BYTES = 32 * 2**20
@@ -227,10 +237,13 @@ def _estimate(p: Problem) -> dict[str, float]:
         a, o, b = table[size]
         t = a * f[feat] + o * f["out"] + b
         if name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
-            t = FFT_SPILL * (t - b) + b
+            spill = FFT_SPILL_L3[1] if f["fft_points"] * size > FFT_SPILL_L3[0] else FFT_SPILL
+            t = spill * (t - b) + b
         if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
             t = OLS_SPILL * (t - b) + b
         if key == "opencv_dft" and p.ndim == 2:
+            small = next((v for top, v in OPENCV_DFT_SMALL if f["span"] <= top), 1.0)
+            t = (t - b) * small + b
             k = bands(p.x.shape, p.w.shape, size)  # row bands on the cores
             if k > 1:  # each band filters M0 - 1 extra rows, each seam 3 (M0 - 1)
                 n0, m0 = p.x.shape[0], p.w.shape[0]
