@@ -48,7 +48,9 @@ def test_no_bands_for_small_images_direct_sums_or_short_kernels_of_rows():
     assert opencv.bands((2048, 2048), (11, 11), 4) == 1  # float32 11x11: a direct sum
     assert opencv.bands((2048, 2048), (11, 11), 8) == min(opencv.cores(), 2048 // 44)
     assert opencv.bands((600, 2048), (200, 1), 8) == 1  # bands under 4 kernel heights
-    assert opencv.bands((4096,), (63,), 8) == 1
+    assert opencv.bands((4096,), (63,), 8) == 1  # below BAND_ABOVE
+    assert opencv.bands((10**7,), (257,), 8) == min(opencv.cores(), 10**7 // 1028)
+    assert opencv.bands((1, 10**7), (1, 17), 8) == 1  # a direct sum
 
 
 @pytest.mark.parametrize("mode", ["same", "full", "valid"])
@@ -62,3 +64,29 @@ def test_engine_with_bands_agrees_with_the_reference(many_bands, mode, boundary)
     ref = kf.convolve(x, h, mode=mode, boundary=boundary, method="reference")
     assert y.start == ref.start
     np.testing.assert_allclose(y.values, ref.values, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("border", ["BORDER_CONSTANT", "BORDER_REFLECT_101"])
+@pytest.mark.parametrize("left", [0, 20, 56])
+def test_a_single_row_is_split_into_column_bands(many_bands, k, border, left):
+    many_bands(k)
+    rng = np.random.default_rng(k + left)
+    x = rng.standard_normal((1, 1500))
+    w = rng.standard_normal((1, 57))  # float64, 57 taps: the DFT path
+    assert opencv.bands(x.shape, w.shape, 8) == k
+    b = getattr(cv2, border)
+    y = opencv.filter2d(x, w, (0, left), b)
+    ref = cv2.filter2D(x, -1, w, anchor=(left, 0), borderType=b)
+    np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+
+
+def test_1d_signals_through_the_engine_and_auto_with_bands(many_bands):
+    many_bands(2)
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(3000)
+    h = rng.standard_normal(101)
+    ref = kf.convolve(x, h, mode="same", method="reference").values
+    for m in ("opencv", "auto"):
+        y = kf.convolve(x, h, mode="same", method=m).values
+        np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())

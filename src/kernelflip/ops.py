@@ -241,7 +241,7 @@ def _fast_runner(problem, e):
     border, anchor, flip, dt = _borders()[c.boundary], (anchor[1], anchor[0]), e.flip, p.x.dtype
     start, step, one_d = e.out_start, e.out_step, p.ndim == 1
     trusted, contiguous = Indexed._trusted, np.ascontiguousarray
-    if dft and p.ndim == 2:  # the DFT path, in row bands on large images
+    if dft:  # the DFT path, in bands on large images
         def filter2d_(x, _, w, anchor, borderType):
             return filter2d(x, w, (anchor[1], anchor[0]), borderType)
     else:

@@ -103,6 +103,11 @@ COST = {
 FFT_SPILL_BYTES = 8 * 2**20
 # and more once it outgrows the L3: (bytes above which, factor)
 FFT_SPILL_L3 = (32 * 2**20, 1.7)
+# One long 1-D transform costs more per unit than the rows and columns of a 2-D
+# one (scipy.fft vectorises across transforms, not within one): 'same' with 257
+# taps, 1e5..1e7 samples, measured 2026-11-26 08:35: f32 1.3-2.1 ns per unit,
+# f64 3.0-3.3 (rfft of 1e5 float64 points alone: 1.2 ms).
+FFT_1D = {4: 4.5, 8: 6.5}
 # OpenCV's DFT filter costs more per unit on small 2-D images (its own block
 # sizes): the factor for spans up to each bound, measured 2026-11-26 08:15
 # (float32 31^2/63^2, float64 11^2..63^2; ns per unit 128^2: 0.8, 256^2:
@@ -236,15 +241,18 @@ def _estimate(p: Problem) -> dict[str, float]:
             continue
         a, o, b = table[size]
         t = a * f[feat] + o * f["out"] + b
-        if name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
+        if name == "fft" and p.ndim == 1:
+            t = FFT_1D.get(size, 6.5) * (t - b) + b
+        elif name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
             spill = FFT_SPILL_L3[1] if f["fft_points"] * size > FFT_SPILL_L3[0] else FFT_SPILL
             t = spill * (t - b) + b
         if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
             t = OLS_SPILL * (t - b) + b
-        if key == "opencv_dft" and p.ndim == 2:
-            small = next((v for top, v in OPENCV_DFT_SMALL if f["span"] <= top), 1.0)
-            t = (t - b) * small + b
-            k = bands(p.x.shape, p.w.shape, size)  # row bands on the cores
+        if key == "opencv_dft":
+            if p.ndim == 2:
+                small = next((v for top, v in OPENCV_DFT_SMALL if f["span"] <= top), 1.0)
+                t = (t - b) * small + b
+            k = bands(p.x.shape, p.w.shape, size)  # row (1-D: column) bands on the cores
             if k > 1:  # each band filters M0 - 1 extra rows, each seam 3 (M0 - 1)
                 n0, m0 = p.x.shape[0], p.w.shape[0]
                 rows = (n0 + (k - 1) * 3 * (m0 - 1)) / n0

@@ -50,10 +50,15 @@ def cores() -> int:
 
 
 def bands(shape: tuple, wshape: tuple, itemsize: int) -> int:
-    """How many row bands :func:`filter2d` splits an image of ``shape`` into (1: none)."""
-    if len(shape) != 2 or not uses_dft(wshape[0] * wshape[1], itemsize):
+    """How many bands :func:`filter2d` splits an image of ``shape`` into (1: none).
+
+    Row bands for 2-D images, column bands for 1-D signals (one row).
+    """
+    if len(shape) == 2 and shape[0] == 1:
+        shape, wshape = shape[1:], wshape[1:]
+    if len(shape) not in (1, 2) or not uses_dft(int(np.prod(wshape)), itemsize):
         return 1
-    if shape[0] * shape[1] < BAND_ABOVE:
+    if int(np.prod(shape)) < BAND_ABOVE:
         return 1
     return max(1, min(cores(), shape[0] // (BAND_ROWS * wshape[0])))
 
@@ -74,11 +79,12 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     """``cv2.filter2D(src, -1, w, anchor, border)``, its DFT path split over the cores.
 
     ``dst[i, j] = sum_{a, b} w[a, b] src[i + a - anchor[0], j + b - anchor[1]]``
-    (outside values by ``border``), same shape as ``src``.  Band ``k`` filters
-    its rows plus the ``anchor[0]`` rows above and ``M0 - 1 - anchor[0]``
-    below it, in place in the output; those extra rows are filtered as if
-    they were the band's edge, so the rows around each seam are filtered
-    again from a thin strip with real rows on both sides and written last.
+    (outside values by ``border``), same shape as ``src``.  Band ``k`` (of
+    rows; of columns for a single row) filters its own lines plus the
+    ``anchor`` lines before and ``M - 1 - anchor`` after it, in place in the
+    output; those extra lines are filtered as if they were the band's edge,
+    so the lines around each seam are filtered again from a thin strip with
+    real lines on both sides, and written last.
 
     >>> import numpy as np, cv2
     >>> x = np.random.default_rng(0).random((1024, 512)).astype(np.float32)
@@ -94,26 +100,30 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     cv_anchor = (anchor[1], anchor[0])
     if k == 1:
         return cv2.filter2D(src, -1, w, anchor=cv_anchor, borderType=border)
-    n0 = src.shape[0]
-    top, bot = anchor[0], w.shape[0] - 1 - anchor[0]
+    axis = 1 if src.shape[0] == 1 else 0
+    n = src.shape[axis]
+    before, after = anchor[axis], w.shape[axis] - 1 - anchor[axis]
     out = np.empty_like(src)
-    edges = [round(i * n0 / k) for i in range(k + 1)]
+    edges = [round(i * n / k) for i in range(k + 1)]
+
+    def lines(a, b):
+        return (slice(a, b),) if axis == 0 else (slice(None), slice(a, b))
 
     def band(i):
-        s0, s1 = max(edges[i] - top, 0), min(edges[i + 1] + bot, n0)
-        cv2.filter2D(src[s0:s1], -1, w, dst=out[s0:s1], anchor=cv_anchor, borderType=border)
+        sl = lines(max(edges[i] - before, 0), min(edges[i + 1] + after, n))
+        cv2.filter2D(src[sl], -1, w, dst=out[sl], anchor=cv_anchor, borderType=border)
 
     futures = [_pool().submit(band, i) for i in range(1, k)]
     band(0)
     for f in futures:
         f.result()
-    for h in edges[1:-1]:  # rows h - top .. h + bot - 1 were written by two bands
-        r0, r1 = max(h - top, 0), min(h + bot, n0)
+    for h in edges[1:-1]:  # lines h - before .. h + after - 1 were written by two bands
+        r0, r1 = max(h - before, 0), min(h + after, n)
         if r0 == r1:
             continue
-        s0, s1 = max(r0 - top, 0), min(r1 + bot, n0)
-        seam = cv2.filter2D(src[s0:s1], -1, w, anchor=cv_anchor, borderType=border)
-        out[r0:r1] = seam[r0 - s0:r1 - s0]
+        s0, s1 = max(r0 - before, 0), min(r1 + after, n)
+        seam = cv2.filter2D(src[lines(s0, s1)], -1, w, anchor=cv_anchor, borderType=border)
+        out[lines(r0, r1)] = seam[lines(r0 - s0, r1 - s0)]
     return out
 
 
