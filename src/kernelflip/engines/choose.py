@@ -108,11 +108,12 @@ FFT_SPILL_L3 = (32 * 2**20, 1.7)
 # taps, 1e5..1e7 samples, measured 2026-11-26 08:35: f32 1.3-2.1 ns per unit,
 # f64 3.0-3.3 (rfft of 1e5 float64 points alone: 1.2 ms).
 FFT_1D = {4: 4.5, 8: 6.5}
-# OpenCV's DFT filter costs more per unit on small 2-D images (its own block
-# sizes): the factor for spans up to each bound, measured 2026-11-26 08:15
-# (float32 31^2/63^2, float64 11^2..63^2; ns per unit 128^2: 0.8, 256^2:
-# 0.4-1.5, 512^2: 0.54-0.75, 1024^2: 0.48-0.59, 2048^2: 0.43-0.54).
-OPENCV_DFT_SMALL = ((2**15, 1.8), (2**17, 2.6), (2**19, 1.45), (2**21, 1.1))
+# OpenCV's DFT filter costs more per unit on mid-sized 2-D images (its own
+# block sizes): the factor for images of up to each number of pixels, measured
+# 2026-11-26 08:15-08:45 (float32 31^2/63^2, float64 11^2..63^2; ns per unit
+# 128^2: 0.49, 256^2: 0.4-1.5, 512^2: 0.54-0.75, 1024^2: 0.48-0.59, 2048^2:
+# 0.43-0.54).
+OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 FFT_SPILL = 1.3
@@ -250,7 +251,7 @@ def _estimate(p: Problem) -> dict[str, float]:
             t = OLS_SPILL * (t - b) + b
         if key == "opencv_dft":
             if p.ndim == 2:
-                small = next((v for top, v in OPENCV_DFT_SMALL if f["span"] <= top), 1.0)
+                small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)
                 t = (t - b) * small + b
             k = bands(p.x.shape, p.w.shape, size)  # row (1-D: column) bands on the cores
             if k > 1:  # each band filters M0 - 1 extra rows, each seam 3 (M0 - 1)
