@@ -8,10 +8,12 @@ Rules, in order:
 3. non-finite values (NaN, inf): never an FFT, overlap-add or -save, OpenCV's DFT
    path (see OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
    where direct summation keeps inf) -- the finiteness scan runs only when the
-   cheapest engine is one of those;
+   cheapest engine is one of those; and a kernel with NaN/inf taps never goes
+   to scipy.ndimage, which leaves such taps out of its sums;
 4. among the rest, the lowest estimated time; on 1-D/2-D float data that
    OpenCV takes, the compiled loops' estimate carries a penalty for sharing
-   the machine (COMPILED_SHARED), so OpenCV is preferred there.
+   the machine (COMPILED_SHARED), so OpenCV is preferred there; OpenCV's DFT
+   path is charged for the bands it runs in on large images (BAND_GAIN).
 
 Each estimate is ``constant * feature + per-output + fixed`` (ns), the
 feature being the work the engine does (multiply-adds, ``L log2 L`` for
