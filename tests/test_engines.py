@@ -218,3 +218,50 @@ def test_auto_without_numba_uses_the_other_engines(monkeypatch):
             kf.convolve(x, h, method="compiled")
     finally:
         choose._ESTIMATES.clear()
+
+
+def _gauss(m, dtype=np.float64):
+    g = np.exp(-np.linspace(-2, 2, m) ** 2)
+    return g.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("boundary", ["constant", "reflect", "edge"])
+@pytest.mark.parametrize("shape", [(60, 50), (14, 13, 12)])
+def test_rank1_passes_of_nonzero_taps_put_nan_and_inf_where_the_direct_sum_does(
+        dtype, boundary, shape):
+    rng = np.random.default_rng(len(shape))
+    m = 5 if len(shape) == 3 else 11
+    facs = [_gauss(m, dtype), np.ones(m, dtype), -_gauss(m, dtype)[::-1] + 2]
+    h = facs[0]
+    for f in facs[1:len(shape)]:
+        h = np.multiply.outer(h, f)
+    h = h.astype(dtype)
+    assert separable.kernel_info(h)[2]  # one term, non-zero taps, signs kept
+    x = rng.standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    idx = rng.choice(flat.size, 12, replace=False)
+    flat[idx[:4]] = np.nan
+    flat[idx[4:8]] = np.inf
+    flat[idx[8:]] = -np.inf
+    flat[idx[8] - 1] = np.inf  # an inf next to a -inf: their windows give NaN
+    with np.errstate(invalid="ignore"):
+        d = kf.convolve(x, h, mode="same", boundary=boundary, method="direct").values
+        for m_ in ("separable", "auto"):
+            y = kf.convolve(x, h, mode="same", boundary=boundary, method=m_).values
+            np.testing.assert_array_equal(np.isnan(y), np.isnan(d), err_msg=m_)
+            np.testing.assert_array_equal(np.isposinf(y), np.isposinf(d), err_msg=m_)
+            np.testing.assert_array_equal(np.isneginf(y), np.isneginf(d), err_msg=m_)
+
+
+def test_kernels_with_zero_taps_or_several_terms_keep_the_finiteness_scan():
+    sobel = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])
+    assert not separable.kernel_info(sobel)[2]
+    two = np.outer([1.0, 2.0, 1.0], [1.0, 3.0, 1.0]) + np.outer([1.0, 0.5, 2.0], [3.0, 1.0, 1.0])
+    assert not separable.kernel_info(two)[2]
+    x = np.ones((300, 300))
+    x[5, 5] = np.inf
+    g = np.outer(_gauss(31), _gauss(31))
+    g[0, 0] = 0.0  # one zero tap: no longer rank 1 with non-zero taps everywhere
+    c = kf.choose_method(x, g, mode="same")
+    assert c.method not in ("fft", "oa", "ols", "opencv", "separable")

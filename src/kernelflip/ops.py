@@ -252,7 +252,7 @@ def _fast_runner(problem, e):
             return None
         w = contiguous(h[flip]) if flip is not None else contiguous(h)
         if by_kernel or dft:
-            terms, finite_w = kernel_info(w)
+            terms, finite_w, _ = kernel_info(w)
             if (by_kernel and terms is not None) or (dft and not (finite_w and all_finite(x))):
                 return None
         if one_d:

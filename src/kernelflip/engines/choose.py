@@ -7,8 +7,10 @@ Rules, in order:
 2. complex data: engines that handle complex (compiled, direct, fft);
 3. non-finite values (NaN, inf): never an FFT, overlap-add or -save, OpenCV's DFT
    path (see OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
-   where direct summation keeps inf) -- the finiteness scan runs only when the
-   cheapest engine is one of those; and a kernel with NaN/inf taps never goes
+   where direct summation keeps inf), except the passes of one rank-1 term
+   whose taps are all non-zero (:func:`separable._keeps_nonfinite`: they put
+   NaN and inf where the direct sum does) -- the finiteness scan runs only
+   when the cheapest engine is one of those; and a kernel with NaN/inf taps never goes
    to scipy.ndimage, which leaves such taps out of its sums;
 4. among the rest, the lowest estimated time; on 1-D/2-D float data that
    OpenCV takes, the compiled loops' estimate carries a penalty for sharing
@@ -292,7 +294,11 @@ def _cv2() -> bool:
 
 
 def _unsafe_nonfinite(name: str, p: Problem) -> bool:
-    if name in ("fft", "oa", "ols", "separable"):
+    if name == "separable":  # one term of non-zero taps keeps them where they belong
+        from .separable import kernel_info
+
+        return not kernel_info(p.w)[2]
+    if name in ("fft", "oa", "ols"):
         return True
     return name == "opencv" and p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
 

@@ -108,7 +108,26 @@ def error_bound(w: np.ndarray, patch_norm: float, dtype) -> float:
 @lru_cache(maxsize=64)
 def _info_cached(key: bytes, shape: tuple, dtype: str):
     w = np.frombuffer(key, dtype=dtype).reshape(shape)
-    return factors(w), bool(np.isfinite(w).all())
+    f = factors(w)
+    return f, bool(np.isfinite(w).all()), _keeps_nonfinite(w, f)
+
+
+def _keeps_nonfinite(w: np.ndarray, terms) -> bool:
+    """True when the passes put NaN and inf exactly where the direct sum does.
+
+    So it is for one real term whose taps are all non-zero and whose factors'
+    products have the kernel's signs: an inf under tap ``w[a, b]`` becomes
+    ``inf * sign(v[b])`` in its row pass and ``inf * sign(u[a] v[b])`` =
+    ``inf * sign(w[a, b])`` in the column pass, as in the direct sum; two infs
+    of opposite contributions give NaN in both; NaN stays NaN.  A zero tap
+    breaks it (the direct sum's ``inf * 0`` is NaN, while a factor rounded
+    to 1e-17 gives inf, and OpenCV's antisymmetric passes skip a zero centre
+    tap), as does a sum of several terms (``inf - inf`` across terms).
+    """
+    if terms is None or len(terms) != 1 or w.dtype.kind != "f" or not (w != 0).all():
+        return False
+    prod = reduce(np.multiply.outer, [np.asarray(u, dtype=np.float64) for u in terms[0]])
+    return bool((np.sign(prod) == np.sign(w)).all())
 
 
 def factors(w: np.ndarray):
@@ -145,12 +164,15 @@ def factors(w: np.ndarray):
 
 
 def kernel_info(w: np.ndarray):
-    """(:func:`factors`, all taps finite) for kernel ``w``, cached on its bytes
-    (the chooser and the short path ask on every call).
+    """(:func:`factors`, all taps finite, the passes keep NaN/inf where the direct
+    sum puts them) for kernel ``w``, cached on its bytes (the chooser and the
+    short path ask on every call).
 
-    >>> f, ok = kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]))
-    >>> len(f), ok
-    (1, True)
+    >>> f, ok, keeps = kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]))
+    >>> len(f), ok, keeps  # a zero column: inf * 0 would not come out NaN
+    (1, True, False)
+    >>> kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 3.0, 1.0]))[2]
+    True
     """
     w = np.ascontiguousarray(w)
     return _info_cached(w.tobytes(), w.shape, w.dtype.str)
