@@ -90,3 +90,40 @@ def test_1d_signals_through_the_engine_and_auto_with_bands(many_bands):
     for m in ("opencv", "auto"):
         y = kf.convolve(x, h, mode="same", method=m).values
         np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+
+
+def _child(q, method, shape, m):
+    import numpy as np
+
+    import kernelflip as kf
+
+    rng = np.random.default_rng(0)
+    x, h = rng.random(shape), rng.random((m, m))
+    y = kf.convolve(x, h, mode="same", method=method).values
+    q.put(float(np.abs(y - kf.convolve(x, h, mode="same", method="direct").values).max()))
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+@pytest.mark.parametrize("method,shape,m", [("opencv", (1200, 300), 11), ("stencil", (900, 400), 3)])
+def test_a_forked_child_gets_its_own_thread_pool(method, shape, m):
+    """The pools' threads do not survive fork(): the child must start its own
+    (it used to wait forever on the parent's)."""
+    import multiprocessing as mp
+
+    if method == "stencil" and not kf.engines.ENGINES["stencil"].available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(0)
+    kf.convolve(rng.random(shape), rng.random((m, m)), mode="same", method=method)
+    if method == "opencv":
+        assert opencv._POOL  # the parent's pool is running
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child, args=(q, method, shape, m))
+    p.start()
+    p.join(60)
+    alive = p.is_alive()
+    if alive:
+        p.kill()
+    assert not alive, "the child hung"
+    assert p.exitcode == 0
+    assert q.get(timeout=5) < 1e-9

@@ -258,6 +258,8 @@ def out_size(p: Problem) -> int:
 
 
 _POOL: list = []
+if hasattr(os, "register_at_fork"):  # a forked child has none of the pool's threads
+    os.register_at_fork(after_in_child=_POOL.clear)
 
 
 def _pool(cls):
