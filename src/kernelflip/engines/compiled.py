@@ -11,6 +11,11 @@ image add ``cval * w`` in the loops, no padded copy); other boundaries
 materialise the extended region first.  No im2col.  numba is an optional extra
 (``pip install kernelflip[fast]``); without it the engine reports itself
 unavailable and ``method="auto"`` uses the others.
+
+Threads: numba's OpenMP layer.  With GNU OpenMP a process forked after
+these loops ran cannot run them again (libgomp stops the child); use the
+``spawn`` start method of multiprocessing, or ``NUMBA_THREADING_LAYER=tbb``
+with the ``tbb`` package installed.
 """
 
 from __future__ import annotations
