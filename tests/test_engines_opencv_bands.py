@@ -132,3 +132,30 @@ def test_a_forked_child_gets_its_own_thread_pool(method, shape, m):
     assert not alive, "the child hung"
     assert p.exitcode == 0
     assert q.get(timeout=5) < 1e-9
+
+
+def test_choose_method_says_how_opencv_will_run(many_bands):
+    many_bands(2)
+    rng = np.random.default_rng(13)
+    big = rng.random((1200, 900)).astype(np.float32)
+    h31 = rng.random((31, 31)).astype(np.float32)
+    c = kf.choose_method(big, h31, mode="same")
+    if c.method == "opencv":
+        assert "(DFT path, 2 row bands)" in c.reason
+    small = rng.random((300, 300)).astype(np.float32)
+    c = kf.choose_method(small, rng.random((5, 5)).astype(np.float32), mode="same")
+    if c.method == "opencv":
+        assert "(direct sum)" in c.reason
+    # whatever the cost model picks, the detail follows the request's shape
+    from kernelflip.engines import choose
+    from kernelflip.ops import _prepare
+
+    _, p = _prepare("conv", big, h31, "same", "constant", 0, 1, 1, "standard")
+    assert choose._detail("opencv", p) == " (DFT path, 2 row bands)"
+    _, p = _prepare("conv", rng.random(400_000), rng.random(257), "same", "constant", 0, 1, 1,
+                    "standard")
+    assert choose._detail("opencv", p) == " (DFT path, 2 column bands)"
+    _, p = _prepare("conv", small, rng.random((5, 5)).astype(np.float32), "same", "constant",
+                    0, 1, 1, "standard")
+    assert choose._detail("opencv", p) == " (direct sum)"
+    assert choose._detail("fft", p) == ""

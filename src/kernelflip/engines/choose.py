@@ -401,5 +401,18 @@ def choose(p: Problem) -> Choice:
         best = order[0]
         note += "NaN/inf taps: scipy.ndimage would leave them out; "
     rest = ", ".join(f"{n} ~{est[n] / 1e6:.2g} ms" for n in order[1:3])
-    return Choice(best, f"{note}{best} ~{est[best] / 1e6:.2g} ms"
+    return Choice(best, f"{note}{best}{_detail(best, p)} ~{est[best] / 1e6:.2g} ms"
                         + (f" beats {rest}" if rest else ""))
+
+
+def _detail(name: str, p: Problem) -> str:
+    """How the engine will run, where it has ways to choose from (OpenCV)."""
+    if name != "opencv":
+        return ""
+    size = p.x.dtype.itemsize
+    if p.w.size < OPENCV_DFT_TAPS.get(size, 50):
+        return " (direct sum)"
+    k = bands(p.x.shape, p.w.shape, size)
+    if k > 1:
+        return f" (DFT path, {k} {'column' if p.ndim == 1 else 'row'} bands)"
+    return " (DFT path)"
