@@ -159,3 +159,21 @@ def test_choose_method_says_how_opencv_will_run(many_bands):
                     0, 1, 1, "standard")
     assert choose._detail("opencv", p) == " (direct sum)"
     assert choose._detail("fft", p) == ""
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (5000,)])
+def test_short_path_runs_the_bands_too(many_bands, shape):
+    from kernelflip import ops
+
+    many_bands(3)
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal(shape)
+    h = rng.standard_normal((9, 7) if len(shape) == 2 else (63,))  # float64 DFT path
+    ops._FAST.clear()
+    if kf.choose_method(x, h, mode="same").method != "opencv":
+        pytest.skip("the cost model prefers another engine here")
+    ref = kf.convolve(x, h, mode="same", method="direct").values
+    for _ in range(3):  # learns the request, then takes the short path
+        y = kf.convolve(x, h, mode="same").values
+        np.testing.assert_allclose(y, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+    assert any(v is not None for v in ops._FAST.values())

@@ -208,7 +208,7 @@ def _fast_runner(problem, e):
     and, for OpenCV's DFT path, when the data hold NaN/inf.
     """
     from .engines.choose import _ranked, all_finite
-    from .engines.opencv import filter2d, uses_dft
+    from .engines.opencv import bands, filter2d, uses_dft
     from .engines.separable import kernel_info
 
     p, c = problem, e.canon
@@ -241,9 +241,13 @@ def _fast_runner(problem, e):
     border, anchor, flip, dt = _borders()[c.boundary], (anchor[1], anchor[0]), e.flip, p.x.dtype
     start, step, one_d = e.out_start, e.out_step, p.ndim == 1
     trusted, contiguous = Indexed._trusted, np.ascontiguousarray
-    if dft:  # the DFT path, in bands on large images
+    if dft:  # the DFT path, in bands on large images (their number fixed by the shapes)
+        k = bands(xs, m, p.x.dtype.itemsize)
+
         def filter2d_(x, _, w, anchor, borderType):
-            return filter2d(x, w, (anchor[1], anchor[0]), borderType)
+            if k == 1:
+                return cv2.filter2D(x, -1, w, anchor=anchor, borderType=borderType)
+            return filter2d(x, w, (anchor[1], anchor[0]), borderType, k)
     else:
         filter2d_ = cv2.filter2D
 

@@ -18,6 +18,7 @@ recomputes the few rows at each seam (2048^2 float32 with a 31x31 kernel,
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 
@@ -56,9 +57,9 @@ def bands(shape: tuple, wshape: tuple, itemsize: int) -> int:
     """
     if len(shape) == 2 and shape[0] == 1:
         shape, wshape = shape[1:], wshape[1:]
-    if len(shape) not in (1, 2) or not uses_dft(int(np.prod(wshape)), itemsize):
+    if len(shape) not in (1, 2) or not uses_dft(math.prod(wshape), itemsize):
         return 1
-    if int(np.prod(shape)) < BAND_ABOVE:
+    if math.prod(shape) < BAND_ABOVE:
         return 1
     return max(1, min(cores(), shape[0] // (BAND_ROWS * wshape[0])))
 
@@ -77,7 +78,8 @@ def _pool():
     return _POOL[0]
 
 
-def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
+def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int,
+             k: int | None = None) -> np.ndarray:
     """``cv2.filter2D(src, -1, w, anchor, border)``, its DFT path split over the cores.
 
     ``dst[i, j] = sum_{a, b} w[a, b] src[i + a - anchor[0], j + b - anchor[1]]``
@@ -86,7 +88,8 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     ``anchor`` lines before and ``M - 1 - anchor`` after it, in place in the
     output; those extra lines are filtered as if they were the band's edge,
     so the lines around each seam are filtered again from a thin strip with
-    real lines on both sides, and written last.
+    real lines on both sides, and written last.  ``k``: the number of bands
+    (default :func:`bands`).
 
     >>> import numpy as np, cv2
     >>> x = np.random.default_rng(0).random((1024, 512)).astype(np.float32)
@@ -98,7 +101,8 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     """
     import cv2
 
-    k = bands(src.shape, w.shape, src.dtype.itemsize)
+    if k is None:
+        k = bands(src.shape, w.shape, src.dtype.itemsize)
     cv_anchor = (anchor[1], anchor[0])
     if k == 1:
         return cv2.filter2D(src, -1, w, anchor=cv_anchor, borderType=border)
