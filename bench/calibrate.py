@@ -19,7 +19,8 @@ import numpy as np
 
 import kernelflip as kf
 from kernelflip.engines import ENGINES
-from kernelflip.engines.choose import FFT_SPILL, FFT_SPILL_BYTES, OPENCV_DFT_TAPS, features
+from kernelflip.engines.choose import FFT_SPILL, FFT_SPILL_BYTES, features
+from kernelflip.engines.opencv import OPENCV_DFT_TAPS
 from kernelflip.ops import _prepare
 
 CASES = [((1024, 1024), (3, 3)), ((1024, 1024), (7, 7)), ((2048, 2048), (5, 5)),

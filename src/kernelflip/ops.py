@@ -238,18 +238,18 @@ def _fast_runner(problem, e):
     ok, anchor, _ = _layout(c2, m, xs, False, tuple(_borders()))
     if not ok or tuple(c2.out_shape) != xs:
         return None
-    border, anchor, flip, dt = _borders()[c.boundary], (anchor[1], anchor[0]), e.flip, p.x.dtype
+    border, flip, dt = _borders()[c.boundary], e.flip, p.x.dtype
     start, step, one_d = e.out_start, e.out_step, p.ndim == 1
     trusted, contiguous = Indexed._trusted, np.ascontiguousarray
-    if dft:  # the DFT path, in bands on large images (their number fixed by the shapes)
-        k = bands(xs, m, p.x.dtype.itemsize)
+    k = bands(xs, m, p.x.dtype.itemsize)  # the DFT path's bands, fixed by the shapes
+    if k == 1:
+        cv_anchor, filter2D = (anchor[1], anchor[0]), cv2.filter2D
 
-        def filter2d_(x, _, w, anchor, borderType):
-            if k == 1:
-                return cv2.filter2D(x, -1, w, anchor=anchor, borderType=borderType)
-            return filter2d(x, w, (anchor[1], anchor[0]), borderType, k)
+        def call(x2, w2):
+            return filter2D(x2, -1, w2, anchor=cv_anchor, borderType=border)
     else:
-        filter2d_ = cv2.filter2D
+        def call(x2, w2):
+            return filter2d(x2, w2, anchor, border, k)
 
     def run(x, h):
         if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
@@ -260,9 +260,8 @@ def _fast_runner(problem, e):
             if (by_kernel and terms is not None) or (dft and not (finite_w and all_finite(x))):
                 return None
         if one_d:
-            return trusted(filter2d_(x[None], -1, w[None], anchor=anchor,
-                                     borderType=border)[0], start, step)
-        return trusted(filter2d_(x, -1, w, anchor=anchor, borderType=border), start, step)
+            return trusted(call(x[None], w[None])[0], start, step)
+        return trusted(call(x, w), start, step)
 
     return run
 

@@ -6,7 +6,7 @@ Rules, in order:
    integer factors, the numpy direct engine);
 2. complex data: engines that handle complex (compiled, direct, fft);
 3. non-finite values (NaN, inf): never an FFT, overlap-add or -save, OpenCV's DFT
-   path (see OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
+   path (see opencv.OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
    where direct summation keeps inf), except the passes of one rank-1 term
    whose taps are all non-zero (:func:`separable._keeps_nonfinite`: they put
    NaN and inf where the direct sum does) -- the finiteness scan runs only
@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from ._base import ENGINES, Problem
-from .opencv import OPENCV_DFT_TAPS, bands
+from .opencv import bands, uses_dft
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -237,7 +237,7 @@ def _estimate(p: Problem) -> dict[str, float]:
             continue
         key = feat = name
         if name == "opencv":
-            dft = p.w.size >= OPENCV_DFT_TAPS.get(size, 50)
+            dft = uses_dft(p.w.size, size)
             key, feat = ("opencv_dft", "opencv_dft") if dft else ("opencv", "opencv_direct")
         elif name == "separable" and floats2d and p.ndim == 2 and _cv2():
             key = feat = "separable_cv2"
@@ -300,7 +300,7 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
         return not kernel_info(p.w)[2]
     if name in ("fft", "oa", "ols"):
         return True
-    return name == "opencv" and p.w.size >= OPENCV_DFT_TAPS.get(p.x.dtype.itemsize, 50)
+    return name == "opencv" and uses_dft(p.w.size, p.x.dtype.itemsize)
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -410,7 +410,7 @@ def _detail(name: str, p: Problem) -> str:
     if name != "opencv":
         return ""
     size = p.x.dtype.itemsize
-    if p.w.size < OPENCV_DFT_TAPS.get(size, 50):
+    if not uses_dft(p.w.size, size):
         return " (direct sum)"
     k = bands(p.x.shape, p.w.shape, size)
     if k > 1:
