@@ -255,10 +255,10 @@ def _fast_runner(problem, e):
         if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
             return None
         w = contiguous(h[flip]) if flip is not None else contiguous(h)
-        if by_kernel or dft:
-            terms, finite_w, _ = kernel_info(w)
-            if (by_kernel and terms is not None) or (dft and not (finite_w and all_finite(x))):
-                return None
+        if by_kernel and kernel_info(w)[0] is not None:
+            return None
+        if dft and not (all_finite(w) and all_finite(x)):
+            return None
         if one_d:
             return trusted(call(x[None], w[None])[0], start, step)
         return trusted(call(x, w), start, step)

@@ -313,9 +313,9 @@ def all_finite(a: np.ndarray) -> bool:
     with np.errstate(all="ignore"):  # overflow: the full test decides
         if a.dtype.kind == "f" and a.flags.c_contiguous and a.size <= DOT_FINITE_MAX:
             v = a.ravel()
-            if np.isfinite(np.dot(v, v)):
+            if math.isfinite(np.dot(v, v)):
                 return True
-        elif np.isfinite(a.sum()):
+        elif math.isfinite(a.sum()):
             return True
     return bool(np.isfinite(a).all())
 
