@@ -102,6 +102,7 @@ COST = {
     "stencil": {4: (0.03, 0.25, 8_000), 8: (0.06, 0.5, 8_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
+    "separable_fused": {4: (0.034, 0, 20_000), 8: (0.055, 0, 20_000)},
 }
 # scipy.fft slows down per point once its input no longer fits in cache.
 FFT_SPILL_BYTES = 8 * 2**20
@@ -120,6 +121,13 @@ FFT_1D = {4: 4.5, 8: 6.5}
 OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
+# Per term of the fused passes (engines/passes.py): reading the image and writing
+# the output once, in units of taps.
+FUSED_TERM = 3
+# ... on one thread (outputs below passes.PARALLEL_FROM, or too few rows to share):
+# 256^2 float64 Gaussian 11x11 0.125 ms, 0.076 ns per unit against 0.055 on two
+# threads at 1024^2.
+FUSED_SERIAL = 1.5
 FFT_SPILL = 1.3
 # The overlap-save tiles cost more per unit once the image outgrows the L3 cache
 # (4096^2 float32 with 31^2: 0.47-0.86 ns per unit, 2048^2: 0.28-0.54).
@@ -195,7 +203,21 @@ def features(p: Problem) -> dict[str, float]:
     f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
     f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + SEP_TERM) + 20 * (len(terms) - 1))
                           * f["span"]) if terms else 0
+    f["separable_fused"] = (len(terms) * (sum(p.w.shape) + FUSED_TERM)
+                            * f["out"]) if terms else 0
     return f
+
+
+def _sep_key(p: Problem, terms) -> str:
+    """The COST entry of the separable engine's way with ``p``: fused loops, OpenCV's
+    passes or numpy/scipy passes."""
+    from .separable import fused
+
+    if terms is not None and fused(p, terms):
+        return "separable_fused"
+    if p.ndim == 2 and not p.exact and p.x.dtype.name in ("float32", "float64") and _cv2():
+        return "separable_cv2"
+    return "separable"
 
 
 def estimate(p: Problem) -> dict[str, float]:
@@ -239,8 +261,10 @@ def _estimate(p: Problem) -> dict[str, float]:
         if name == "opencv":
             dft = uses_dft(p.w.size, size)
             key, feat = ("opencv_dft", "opencv_dft") if dft else ("opencv", "opencv_direct")
-        elif name == "separable" and floats2d and p.ndim == 2 and _cv2():
-            key = feat = "separable_cv2"
+        elif name == "separable":
+            from .separable import kernel_factors
+
+            key = feat = _sep_key(p, kernel_factors(p.w))
         table = COST.get(key)
         if table is None or size not in table:
             continue
@@ -251,6 +275,11 @@ def _estimate(p: Problem) -> dict[str, float]:
         elif name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
             spill = FFT_SPILL_L3[1] if f["fft_points"] * size > FFT_SPILL_L3[0] else FFT_SPILL
             t = spill * (t - b) + b
+        if key == "separable_fused":
+            from .passes import parallel
+
+            if not parallel(p):
+                t = FUSED_SERIAL * (t - b) + b
         if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
             t = OLS_SPILL * (t - b) + b
         if key == "opencv_dft":
@@ -278,11 +307,10 @@ def _separable_may_win(p: Problem, est: dict[str, float]) -> bool:
         return True
     f = features(p)
     size = p.x.dtype.itemsize
-    floats2d = p.ndim == 2 and not p.exact and p.x.dtype.name in ("float32", "float64")
-    if floats2d and _cv2():
-        key, feat = "separable_cv2", (sum(p.w.shape) + SEP_TERM) * f["span"]
-    else:
-        key, feat = "separable", sum(p.w.shape) * f["span"]
+    key = _sep_key(p, [[np.ones(m, p.w.dtype) for m in p.w.shape]])  # as if it were rank 1
+    feat = {"separable_fused": (sum(p.w.shape) + FUSED_TERM) * f["out"],
+            "separable_cv2": (sum(p.w.shape) + SEP_TERM) * f["span"]}.get(
+                key, sum(p.w.shape) * f["span"])
     if size not in COST[key]:
         return False
     a, o, b = COST[key][size]

@@ -107,8 +107,13 @@ def source(m0: int, m1: int) -> str:
 
 
 def _kernel(m0: int, m1: int):
-    """The compiled (run, fill) pair for this kernel shape (generated and imported once)."""
-    key = (m0, m1)
+    """The compiled loop for this kernel shape (generated and imported once)."""
+    return load(("stencil", m0, m1), f"stencil_{m0}x{m1}", lambda: source(m0, m1))
+
+
+def load(key, name: str, make_source):
+    """The ``run`` function of a generated module (written to :func:`cache_dir` under a
+    name that carries a hash of its source, imported once per process)."""
     k = _KERNELS.get(key)
     if k is not None:
         return k
@@ -116,9 +121,9 @@ def _kernel(m0: int, m1: int):
         k = _KERNELS.get(key)
         if k is not None:
             return k
-        src = source(m0, m1)
+        src = make_source()
         tag = hashlib.sha1((_VERSION + src).encode()).hexdigest()[:10]
-        name = f"kernelflip_stencil_{m0}x{m1}_{tag}"
+        name = f"kernelflip_{name}_{tag}"
         path = os.path.join(cache_dir(), name + ".py")
         if not os.path.exists(path):
             tmp = f"{path}.{os.getpid()}.tmp"

@@ -1,0 +1,115 @@
+"""The fused separable passes (one generated numba loop per factor lengths) against
+direct sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kernelflip as kf
+from kernelflip.engines import ENGINES, passes, separable
+from kernelflip.ops import _prepare
+
+pytestmark = pytest.mark.skipif(not passes.available(), reason="numba is not installed")
+
+BOUNDARIES = ["constant", "symmetric", "reflect", "edge", "wrap"]
+
+
+def _gauss(m, dtype=np.float64):
+    g = np.exp(-0.5 * ((np.arange(m) - (m - 1) / 2) / (m / 4)) ** 2)
+    return (g / g.sum()).astype(dtype)
+
+
+def _fused_and_direct(op, x, h, mode, boundary, cval=0):
+    _, p = _prepare(op, x, h, mode, boundary, cval, 1, 1, "standard")
+    terms = separable.kernel_factors(p.w)
+    assert passes.refuses(p, terms) is None
+    return p, passes.run(p, terms), ENGINES["direct"].run(p)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("mode", ["full", "same", "valid", ((-40, 3), (5, 80))])
+@pytest.mark.parametrize("factors", [(2, 5), (4, 2), (5, 5), (13, 11)])
+def test_fused_passes_match_direct_sums(dtype, boundary, mode, factors):
+    rng = np.random.default_rng(sum(factors) + len(boundary))
+    x = rng.standard_normal((45, 70)).astype(dtype)
+    h = np.outer(rng.standard_normal(factors[0]), rng.standard_normal(factors[1])).astype(dtype)
+    cval = -1.5 if boundary == "constant" else 0
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for op in ("conv", "corr"):
+        _, z, ref = _fused_and_direct(op, x, h, mode, boundary, cval)
+        assert z.shape == ref.shape and z.dtype == dtype
+        np.testing.assert_allclose(z, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("boundary", ["constant", "wrap"])
+def test_fused_passes_on_an_image_smaller_than_the_kernel(boundary):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 9))
+    h = np.outer(rng.standard_normal(13), rng.standard_normal(11))
+    for mode in ("full", "same"):
+        _, z, ref = _fused_and_direct("conv", x, h, mode, boundary, 2.0)
+        np.testing.assert_allclose(z, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_low_rank_terms_are_added_into_the_output():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((40, 64))
+    h = (np.outer(rng.standard_normal(5), rng.standard_normal(5))
+         + np.outer(rng.standard_normal(5), rng.standard_normal(5)))
+    _, p = _prepare("corr", x, h, "same", "reflect", 0, 1, 1, "standard")
+    terms = separable.kernel_factors(p.w)
+    assert len(terms) == 2
+    np.testing.assert_allclose(passes.run(p, terms), ENGINES["direct"].run(p), rtol=1e-12,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("boundary", ["constant", "edge"])
+def test_fused_passes_on_two_threads(boundary):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((600, 300))
+    h = np.outer(_gauss(5), rng.standard_normal(5))
+    p, z, ref = _fused_and_direct("conv", x, h, "same", boundary)
+    assert passes.parallel(p)
+    np.testing.assert_allclose(z, ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_passes_put_nan_and_inf_where_the_direct_sum_does(dtype):
+    rng = np.random.default_rng(8)
+    h = np.outer(_gauss(5, dtype), 2 - _gauss(5, dtype)).astype(dtype)
+    assert separable.kernel_info(h)[2]  # one term, non-zero taps, signs kept
+    x = rng.standard_normal((50, 60)).astype(dtype)
+    x[3, 4] = x[20, 0] = np.nan
+    x[30, 30] = x[49, 59] = np.inf
+    x[10, 10], x[10, 11] = -np.inf, np.inf  # their windows give NaN
+    with np.errstate(invalid="ignore"):
+        _, z, ref = _fused_and_direct("conv", x, h, "same", "reflect")
+    for test in (np.isnan, np.isposinf, np.isneginf):
+        np.testing.assert_array_equal(test(z), test(ref))
+
+
+def test_wide_float_images_go_through_the_fused_loop_and_auto_picks_it():
+    x = np.zeros((64, 1024), np.float32)
+    h = np.outer(_gauss(11, np.float32), _gauss(11, np.float32))
+    _, p = _prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
+    assert separable.fused(p, separable.kernel_factors(p.w))
+    assert kf.choose_method(x, h, mode="same").method == "separable"
+    if ENGINES["opencv"].available():  # narrow rows: OpenCV's two passes
+        _, q = _prepare("conv", x[:, :128], h, "same", "constant", 0, 1, 1, "standard")
+        assert not separable.fused(q, separable.kernel_factors(q.w))
+
+
+def test_what_the_fused_passes_refuse():
+    x = np.zeros((20, 20))
+    g = _gauss(5)
+    for kw, why in ((dict(stride=2), "stride"), (dict(dilation=2), "dilation")):
+        _, p = _prepare("conv", x, np.outer(g, g), "same", "constant", 0, kw.get("stride", 1),
+                        kw.get("dilation", 1), "standard")
+        assert why in passes.refuses(p, separable.kernel_factors(p.w))
+    _, p = _prepare("conv", x.astype(np.int64), np.ones((3, 3), np.int64), "same", "constant",
+                    0, 1, 1, "standard")
+    assert "dtype" in passes.refuses(p, separable.kernel_factors(p.w))
+    _, p = _prepare("conv", x, np.ones((70, 3)), "same", "constant", 0, 1, 1, "standard")
+    assert "70 taps" in passes.refuses(p, separable.kernel_factors(p.w))
