@@ -113,3 +113,27 @@ def test_what_the_fused_passes_refuse():
     assert "dtype" in passes.refuses(p, separable.kernel_factors(p.w))
     _, p = _prepare("conv", x, np.ones((70, 3)), "same", "constant", 0, 1, 1, "standard")
     assert "70 taps" in passes.refuses(p, separable.kernel_factors(p.w))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zero_columns_keep_nan_and_inf_in_the_fused_loop_so_auto_skips_the_scan(dtype):
+    # a Sobel-like kernel: its centre column is zero, where the direct sum's inf * 0 is NaN;
+    # the factor is exactly zero there and the fused loop multiplies by every tap
+    d = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    h = np.outer(_gauss(5), d).astype(dtype)
+    f, _, keeps, keeps_zeros = separable.kernel_info(h)
+    assert not keeps and keeps_zeros and f[0][1][2] == 0
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((256, 1024)).astype(dtype)
+    x[5, 7] = np.inf
+    x[20, 300] = np.nan
+    x[30, 100], x[31, 101] = np.inf, -np.inf
+    c = kf.choose_method(x, h, mode="same")
+    assert c.method == "separable", c
+    with np.errstate(invalid="ignore"):
+        y = kf.convolve(x, h, mode="same").values
+        ref = kf.convolve(x, h, mode="same", method="direct").values
+    for test in (np.isnan, np.isposinf, np.isneginf):
+        np.testing.assert_array_equal(test(y), test(ref))
+    finite = np.isfinite(ref)
+    np.testing.assert_allclose(y[finite], ref[finite], rtol=1e-4, atol=1e-5)

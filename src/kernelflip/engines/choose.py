@@ -124,6 +124,10 @@ SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
 # the output once, in units of taps.
 FUSED_TERM = 3
+# ... and per further term, added into the output (read and written again): 2048^2
+# float32 Laplacian of Gaussian 11x11 (rank 3) 13.0 ms against 3.1 for one rank-1
+# term, a fit of 8; 12 sends that near-tie to OpenCV's one sum (11.5 ms).
+FUSED_ADD = 12
 # ... on one thread (outputs below passes.PARALLEL_FROM, or too few rows to share):
 # 256^2 float64 Gaussian 11x11 0.125 ms, 0.076 ns per unit against 0.055 on two
 # threads at 1024^2.
@@ -203,8 +207,8 @@ def features(p: Problem) -> dict[str, float]:
     f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
     f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + SEP_TERM) + 20 * (len(terms) - 1))
                           * f["span"]) if terms else 0
-    f["separable_fused"] = (len(terms) * (sum(p.w.shape) + FUSED_TERM)
-                            * f["out"]) if terms else 0
+    f["separable_fused"] = ((len(terms) * (sum(p.w.shape) + FUSED_TERM)
+                             + FUSED_ADD * (len(terms) - 1)) * f["out"]) if terms else 0
     return f
 
 
@@ -323,9 +327,10 @@ def _cv2() -> bool:
 
 def _unsafe_nonfinite(name: str, p: Problem) -> bool:
     if name == "separable":  # one term of non-zero taps keeps them where they belong
-        from .separable import kernel_info
+        from .separable import fused, kernel_info
 
-        return not kernel_info(p.w)[2]
+        terms, _, keeps, keeps_zeros = kernel_info(p.w)
+        return not (keeps or (keeps_zeros and fused(p, terms)))
     if name in ("fft", "oa", "ols"):
         return True
     return name == "opencv" and uses_dft(p.w.size, p.x.dtype.itemsize)

@@ -111,22 +111,28 @@ def error_bound(w: np.ndarray, patch_norm: float, dtype) -> float:
 def _info_cached(key: bytes, shape: tuple, dtype: str):
     w = np.frombuffer(key, dtype=dtype).reshape(shape)
     f = factors(w)
-    return f, bool(np.isfinite(w).all()), _keeps_nonfinite(w, f)
+    return (f, bool(np.isfinite(w).all()), _keeps_nonfinite(w, f),
+            _keeps_nonfinite(w, f, zero_taps=True))
 
 
-def _keeps_nonfinite(w: np.ndarray, terms) -> bool:
+def _keeps_nonfinite(w: np.ndarray, terms, zero_taps: bool = False) -> bool:
     """True when the passes put NaN and inf exactly where the direct sum does.
 
-    So it is for one real term whose taps are all non-zero and whose factors'
-    products have the kernel's signs: an inf under tap ``w[a, b]`` becomes
-    ``inf * sign(v[b])`` in its row pass and ``inf * sign(u[a] v[b])`` =
-    ``inf * sign(w[a, b])`` in the column pass, as in the direct sum; two infs
-    of opposite contributions give NaN in both; NaN stays NaN.  A zero tap
-    breaks it (the direct sum's ``inf * 0`` is NaN, while a factor rounded
-    to 1e-17 gives inf, and OpenCV's antisymmetric passes skip a zero centre
-    tap), as does a sum of several terms (``inf - inf`` across terms).
+    So it is for one real term whose factors' products have the kernel's
+    signs: an inf under tap ``w[a, b]`` becomes ``inf * sign(v[b])`` in its
+    row pass and ``inf * sign(u[a] v[b])`` = ``inf * sign(w[a, b])`` in the
+    column pass, as in the direct sum; two infs of opposite contributions give
+    NaN in both; NaN stays NaN.  A sum of several terms breaks it (``inf -
+    inf`` across terms).  A zero tap ``w[a, b]`` (the direct sum's ``inf * 0``
+    is NaN) is kept only by passes that multiply by every tap, zeros included,
+    and only when a factor is exactly zero there (:func:`factors` makes it so
+    for the zero rows and columns of a rank-1 kernel; the sign test below
+    checks it): the fused loops (``zero_taps=True``), not OpenCV's
+    antisymmetric passes, which skip a zero centre tap.
     """
-    if terms is None or len(terms) != 1 or w.dtype.kind != "f" or not (w != 0).all():
+    if terms is None or len(terms) != 1 or w.dtype.kind != "f":
+        return False
+    if not zero_taps and not (w != 0).all():
         return False
     prod = reduce(np.multiply.outer, [np.asarray(u, dtype=np.float64) for u in terms[0]])
     return bool((np.sign(prod) == np.sign(w)).all())
@@ -150,7 +156,8 @@ def factors(w: np.ndarray):
         if r == 0 or r * sum(w.shape) >= w.size:
             return None
         dt = w.dtype
-        return [[(U[:, k] * s[k]).astype(dt), V[:, k].astype(dt)] for k in range(r)]
+        terms = [[(U[:, k] * s[k]).astype(dt), V[:, k].astype(dt)] for k in range(r)]
+        return _exact_zeros(w, terms) if r == 1 else terms
     # N-D floats: rank 1 via every unfolding
     for ax in range(w.ndim):
         if len(lowrank(np.moveaxis(w, ax, 0).reshape(w.shape[ax], -1))[0]) != 1:
@@ -162,17 +169,28 @@ def factors(w: np.ndarray):
     approx = reduce(np.multiply.outer, out)
     scale = float(np.vdot(approx.ravel(), w.ravel()).real / np.vdot(approx, approx).real)
     out[0] = out[0] * scale
-    return [[u.astype(w.dtype) for u in out]]
+    return _exact_zeros(w, [[u.astype(w.dtype) for u in out]])
+
+
+def _exact_zeros(w: np.ndarray, terms):
+    """A rank-1 term whose factors are exactly zero where ``w``'s slices are (the SVD
+    leaves ~1e-17 there: a Sobel kernel's centre column)."""
+    (term,) = terms
+    for ax, u in enumerate(term):
+        rest = tuple(a for a in range(w.ndim) if a != ax)
+        u[~np.any(w != 0, axis=rest)] = 0
+    return terms
 
 
 def kernel_info(w: np.ndarray):
     """(:func:`factors`, all taps finite, the passes keep NaN/inf where the direct
-    sum puts them) for kernel ``w``, cached on its bytes (the chooser and the
-    short path ask on every call).
+    sum puts them, passes over every tap do) for kernel ``w``, cached on its
+    bytes (the chooser and the short path ask on every call); see
+    :func:`_keeps_nonfinite`.
 
-    >>> f, ok, keeps = kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]))
-    >>> len(f), ok, keeps  # a zero column: inf * 0 would not come out NaN
-    (1, True, False)
+    >>> f, ok, keeps, keeps_zeros = kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]))
+    >>> len(f), ok, keeps, keeps_zeros  # a zero column: only passes over every tap keep it
+    (1, True, False, True)
     >>> kernel_info(np.outer([1.0, 2.0, 1.0], [1.0, 3.0, 1.0]))[2]
     True
     """
