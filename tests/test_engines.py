@@ -265,3 +265,30 @@ def test_kernels_with_zero_taps_or_several_terms_keep_the_finiteness_scan():
     g[0, 0] = 0.0  # one zero tap: no longer rank 1 with non-zero taps everywhere
     c = kf.choose_method(x, g, mode="same")
     assert c.method not in ("fft", "oa", "ols", "opencv", "separable")
+
+
+@pytest.mark.parametrize("shape", [(40, 50), (300,)])
+def test_zero_taps_under_nan_and_inf_follow_the_defining_sum(shape):
+    # cv2.filter2D leaves zero taps out of its sums: auto must not send NaN/inf data
+    # there (the sum's 0 * inf is NaN), and method='opencv' refuses such a request
+    lap = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    h = lap if len(shape) == 2 else np.array([1.0, 0.0, -2.0, 0.0, 1.0])
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(shape)
+    flat = x.reshape(-1)
+    flat[7], flat[20] = np.nan, np.inf
+    with np.errstate(invalid="ignore"):
+        ref = kf.convolve(x, h, mode="same", method="direct").values
+        for _ in range(2):  # the second call takes the short path
+            y = kf.convolve(x, h, mode="same").values
+            for test in (np.isnan, np.isposinf, np.isneginf):
+                np.testing.assert_array_equal(test(y), test(ref))
+    with pytest.raises(kf.ArgumentError, match="zeros"):
+        kf.convolve(x, h, mode="same", method="ndimage")
+    if ENGINES["opencv"].available():
+        with pytest.raises(kf.ArgumentError, match="zero taps"):
+            kf.convolve(x, h, mode="same", method="opencv")
+        finite_x = np.nan_to_num(x, nan=0.0, posinf=0.0)
+        np.testing.assert_allclose(kf.convolve(finite_x, h, mode="same", method="opencv").values,
+                                   kf.convolve(finite_x, h, mode="same", method="direct").values,
+                                   atol=1e-12)

@@ -165,10 +165,14 @@ def test_kernels_whose_values_decide_the_engine_are_checked_on_the_short_path():
     kf.convolve(x, dense, mode="same")
     (runner,) = ops._FAST.values()
     assert runner is not None  # learned on the dense kernel
-    assert runner(x, gauss) is None  # a kernel that factors: back to the general path
     assert kf.choose_method(x, gauss, mode="same").method == "separable"
-    np.testing.assert_array_equal(kf.convolve(x, gauss, mode="same").values,
-                                  kf.convolve(x, gauss, mode="same", method="separable").values)
+    sep = kf.convolve(x, gauss, mode="same", method="separable").values
+    y = runner(x, gauss)  # a rank-1 kernel: the passes, on the short path too
+    np.testing.assert_array_equal(y.values, sep)
+    np.testing.assert_array_equal(kf.convolve(x, gauss, mode="same").values, sep)
+    lin = np.linspace(0, 1, 11)
+    two = gauss + np.outer(lin, lin).astype(np.float32)  # rank 2: the general path
+    assert runner(x, two) is None
     np.testing.assert_array_equal(kf.convolve(x, dense, mode="same").values,
                                   kf.convolve(x, dense, mode="same", method="opencv").values)
 
@@ -215,6 +219,36 @@ def test_stencil_requests_take_their_short_path_with_the_same_values(boundary):
         got = kf.correlate(x, h, mode="same", boundary=boundary)
         np.testing.assert_array_equal(got.values, want.values)
         assert (got.start, got.step) == (want.start, want.step)
-    assert any(v is not None and "stencil" in v.__qualname__ for v in ops._FAST.values())
+    assert any(v is not None and v.engine == "stencil" for v in ops._FAST.values())
     ref = kf.correlate(x, h, mode="same", boundary=boundary, method="reference")
     np.testing.assert_allclose(got.values, ref.values, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [128, 600])
+def test_rank1_kernels_take_the_passes_on_the_short_path(dtype, n):
+    # narrow images: cv2.sepFilter2D; wide ones: the fused loop (where numba is there)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((n, n)).astype(dtype)
+    g = np.exp(-np.linspace(-2, 2, 11) ** 2)
+    gauss = np.outer(g, g).astype(dtype)
+    if kf.choose_method(x, gauss, mode="same").method != "separable":
+        pytest.skip("the cost model prefers another engine here")
+    ops._FAST.clear()
+    want = kf.convolve(x, gauss, mode="same", method="separable")
+    for _ in range(2):
+        got = kf.convolve(x, gauss, mode="same")
+        np.testing.assert_array_equal(got.values, want.values)
+        assert (got.start, got.step) == (want.start, want.step)
+    (runner,) = ops._FAST.values()
+    assert runner.passes
+    assert runner(x, gauss) is not None
+    # a zero column (Sobel-like) with NaN data: the passes that skip zero taps must not
+    # run, and the values follow the direct sum
+    sob = np.outer(g, np.linspace(-1, 1, 11)).astype(dtype)
+    bad = x.copy()
+    bad[n // 2, n // 3] = np.nan
+    with np.errstate(invalid="ignore"):
+        y = kf.convolve(bad, sob, mode="same").values
+        ref = kf.convolve(bad, sob, mode="same", method="direct").values
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))

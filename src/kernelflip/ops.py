@@ -199,16 +199,16 @@ def _fast_key(op, x, h, mode, boundary, cval, stride, dilation, method, conventi
 
 
 def _fast_runner(problem, e):
-    """A function (x, h) -> Indexed for requests that are one in-place OpenCV call or one
-    stencil loop, or None.
+    """A function (x, h) -> Indexed for requests that are one in-place OpenCV call, one
+    stencil loop or, for rank-1 kernels, one fused (or OpenCV) pair of passes; or None.
 
     The function returns None (the caller then takes the general path) when its
     arguments are not what it was built for, when the engine choice depends on
-    the kernel's values and this kernel factors (the separable passes may win),
-    and, for OpenCV's DFT path, when the data hold NaN/inf.
+    the kernel's values and this kernel factors in a way it was not built for
+    (low rank: the passes may or may not win), and, for OpenCV's DFT path and
+    passes that may move NaN/inf, when the data hold NaN/inf.
     """
-    from .engines.choose import _ranked, all_finite
-    from .engines.opencv import bands, filter2d, uses_dft
+    from .engines.choose import _ranked
     from .engines.separable import kernel_info
 
     p, c = problem, e.canon
@@ -217,13 +217,44 @@ def _fast_runner(problem, e):
         return None
     name = pick(p)
     by_kernel = not shape_decides(p)
+    sep = None
     if by_kernel:
+        sep = _passes_call(p)
         # what a kernel that does not factor gets: the ranking without the passes
         name = next((n for n in _ranked(p)[1] if n != "separable"), None)
-    if name == "stencil":
-        return _stencil_runner(p, e, by_kernel)
-    if name != "opencv":
+    base = (_stencil_call(p) if name == "stencil" else _opencv_call(p, e) if name == "opencv"
+            else None)
+    if base is None and sep is None:
         return None
+    dt, flip, start, step = p.x.dtype, e.flip, e.out_start, e.out_step
+    trusted, contiguous = Indexed._trusted, np.ascontiguousarray
+
+    def run(x, h):
+        if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
+            return None
+        w = contiguous(h[flip]) if flip is not None else contiguous(h)
+        if by_kernel:
+            terms, _, keeps, keeps_zeros = kernel_info(w)
+            if terms is not None:
+                if sep is None or len(terms) != 1:
+                    return None
+                z = sep(x, terms[0], keeps, keeps_zeros)
+                return None if z is None else trusted(z, start, step)
+        if base is None:
+            return None
+        z = base(x, w)
+        return None if z is None else trusted(z, start, step)
+
+    run.engine, run.passes = (name if base is not None else None), sep is not None
+    return run
+
+
+def _opencv_call(p, e):
+    """(x, w) -> the output through cv2.filter2D (or its banded DFT path), or None."""
+    from .engines.choose import all_finite
+    from .engines.opencv import bands, filter2d, uses_dft
+
+    c = e.canon
     dft = uses_dft(p.w.size, p.x.dtype.itemsize)
     import cv2
 
@@ -238,9 +269,7 @@ def _fast_runner(problem, e):
     ok, anchor, _ = _layout(c2, m, xs, False, tuple(_borders()))
     if not ok or tuple(c2.out_shape) != xs:
         return None
-    border, flip, dt = _borders()[c.boundary], e.flip, p.x.dtype
-    start, step, one_d = e.out_start, e.out_step, p.ndim == 1
-    trusted, contiguous = Indexed._trusted, np.ascontiguousarray
+    border, one_d = _borders()[c.boundary], p.ndim == 1
     k = bands(xs, m, p.x.dtype.itemsize)  # the DFT path's bands, fixed by the shapes
     if k == 1:
         cv_anchor, filter2D = (anchor[1], anchor[0]), cv2.filter2D
@@ -251,39 +280,77 @@ def _fast_runner(problem, e):
         def call(x2, w2):
             return filter2d(x2, w2, anchor, border, k)
 
-    def run(x, h):
-        if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
-            return None
-        w = contiguous(h[flip]) if flip is not None else contiguous(h)
-        if by_kernel and kernel_info(w)[0] is not None:
-            return None
-        if dft and not (all_finite(w) and all_finite(x)):
+    count_nonzero = np.count_nonzero
+
+    def run(x, w):
+        # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (no 0 * inf)
+        if ((dft or count_nonzero(w) < w.size)
+                and not (all_finite(w) and all_finite(x))):
             return None
         if one_d:
-            return trusted(call(x[None], w[None])[0], start, step)
-        return trusted(call(x, w), start, step)
+            return call(x[None], w[None])[0]
+        return call(x, w)
 
     return run
 
 
-def _stencil_runner(p, e, by_kernel=False):
-    """The short path of a request the stencil engine computes (its loop, prepared)."""
-    from .engines.separable import kernel_factors
+def _stencil_call(p):
+    """(x, w) -> the output through the stencil engine's loop, prepared."""
     from .engines.stencil import runner
 
-    loop, dt, flip, shape = runner(p), p.x.dtype, e.flip, tuple(e.canon.out_shape)
-    start, step, trusted, contiguous = e.out_start, e.out_step, Indexed._trusted, \
-        np.ascontiguousarray
+    loop, dt, shape = runner(p), p.x.dtype, tuple(p.out_shape)
 
-    def run(x, h):
-        if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
-            return None
-        w = contiguous(h[flip]) if flip is not None else contiguous(h)
-        if by_kernel and kernel_factors(w) is not None:
-            return None
-        return trusted(loop(x, w, np.empty(shape, dtype=dt)), start, step)
+    def run(x, w):
+        return loop(x, w, np.empty(shape, dtype=dt))
 
     return run
+
+
+def _passes_call(p):
+    """(x, (u, v), keeps, keeps_zeros) -> the output of a rank-1 kernel's passes (fused
+    loop, else cv2.sepFilter2D), or None; None instead of the function unless the
+    chooser sends a rank-1 kernel of these shapes to the passes."""
+    from .engines import passes
+    from .engines.choose import _ranked, all_finite
+    from .engines.separable import fused
+
+    c = p.canon
+    if p.ndim != 2 or any(d != 1 for d in c.dilation) or any(s != 1 for s in c.stride):
+        return None
+    ones = np.ones(p.w.shape, p.w.dtype)
+    q = _engines.Problem(p.x, ones, c, p.cval, p.exact)
+    order = _ranked(q)[1]
+    if not order or order[0] != "separable":
+        return None
+    dt, shape = p.x.dtype, tuple(p.out_shape)
+    if fused(q, [[ones[:, 0], ones[0]]]):
+        loop = passes.runner(p)
+
+        def run(x, term, keeps, keeps_zeros):
+            if not keeps_zeros and not all_finite(x):
+                return None
+            return loop(x, term[0], term[1], np.empty(shape, dtype=dt), False)
+
+        return run
+    if not _engines.ENGINES["opencv"].available():
+        return None
+    import cv2
+
+    from .engines._anchor import _layout
+    from .engines.opencv import _borders
+
+    ok, anchor, _ = _layout(c, p.w.shape, p.x.shape, False, tuple(_borders()))
+    if not ok or tuple(c.out_shape) != p.x.shape:
+        return None
+    cv_anchor, border, sep_filter = (anchor[1], anchor[0]), _borders()[c.boundary], \
+        cv2.sepFilter2D
+
+    def run_cv2(x, term, keeps, keeps_zeros):
+        if not keeps and not all_finite(x):
+            return None
+        return sep_filter(x, -1, term[1], term[0], anchor=cv_anchor, borderType=border)
+
+    return run_cv2
 
 
 def _run(op, x, h, mode, boundary, cval, stride, dilation, method, convention) -> Indexed:
@@ -322,7 +389,7 @@ def _run_general(op, x, h, mode, boundary, cval, stride, dilation, method, conve
             raise ArgumentError(
                 f"method={method!r} is not accepted: its package is not installed"
             )
-        why = engine.refuses(problem)
+        why = engine.refuses(problem) or engine.refuses_values(problem)
         if why:
             raise ArgumentError(f"method={method!r} cannot compute this request: {why}")
     z = engine.run(problem)

@@ -95,6 +95,12 @@ class Engine:
             return "integer data needs an exact engine"
         return None
 
+    def refuses_values(self, p: Problem) -> str | None:
+        """Like :meth:`refuses`, for reasons that depend on the values of ``p`` (asked
+        for an explicit ``method=``; ``auto`` weighs values itself, see
+        :mod:`.choose`)."""
+        return None
+
     def run(self, p: Problem) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 

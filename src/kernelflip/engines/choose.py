@@ -333,7 +333,22 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
         return not (keeps or (keeps_zeros and fused(p, terms)))
     if name in ("fft", "oa", "ols"):
         return True
-    return name == "opencv" and uses_dft(p.w.size, p.x.dtype.itemsize)
+    # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (0 * inf = NaN)
+    if name == "opencv":
+        return uses_dft(p.w.size, p.x.dtype.itemsize) or np.count_nonzero(p.w) < p.w.size
+    if name == "ndimage":  # scipy.ndimage.correlate leaves taps of |w| <= 2.2e-16 out
+        return ndimage_drops_taps(p.w)
+    return False
+
+
+def ndimage_drops_taps(w: np.ndarray) -> bool:
+    """True when scipy.ndimage.correlate would leave taps of ``w`` out of its sums (it
+    drops those of magnitude up to float64's epsilon; NaN taps count as kept).
+
+    >>> ndimage_drops_taps(np.array([1.0, 0.0, 1.0])), ndimage_drops_taps(np.ones(3))
+    (True, False)
+    """
+    return bool(np.count_nonzero(~(np.abs(w) <= np.finfo(np.float64).eps)) < w.size)
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -399,8 +414,8 @@ _CARE = ("fft", "oa", "ols", "separable", "opencv", "ndimage")
 
 
 def _allowed(name: str, p: Problem) -> bool:
-    if name == "ndimage":
-        return not (p.w.dtype.kind in "fc" and not np.isfinite(p.w).all())
+    if name == "ndimage" and p.w.dtype.kind in "fc" and not np.isfinite(p.w).all():
+        return False
     return not (_unsafe_nonfinite(name, p) and not finite(p))
 
 

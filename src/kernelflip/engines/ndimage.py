@@ -36,6 +36,15 @@ class NDImage(Engine):
             return f"dtype {p.x.dtype}: this engine takes real floats"
         return None
 
+    def refuses_values(self, p: Problem) -> str | None:
+        from .choose import finite, ndimage_drops_taps
+
+        if ndimage_drops_taps(p.w) and not finite(p):
+            return ("scipy.ndimage leaves taps of magnitude <= 2.2e-16 (zeros) out of its "
+                    "sums, so NaN/inf in the data would not give NaN under them as the "
+                    "defining sum does (0 * inf is NaN); use method='auto' or 'direct'")
+        return None
+
     def run(self, p: Problem) -> np.ndarray:
         from scipy import ndimage
 

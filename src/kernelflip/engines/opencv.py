@@ -177,6 +177,15 @@ class OpenCV(Engine):
     def refuses(self, p: Problem) -> str | None:
         return refuses_2d_float(p)
 
+    def refuses_values(self, p: Problem) -> str | None:
+        from .choose import finite
+
+        if np.count_nonzero(p.w) < p.w.size and not finite(p):
+            return ("cv2.filter2D leaves the kernel's zero taps out of its sums, so NaN/inf "
+                    "in the data would not give NaN under them as the defining sum does "
+                    "(0 * inf is NaN); use method='auto' or 'direct'")
+        return None
+
     def run(self, p: Problem) -> np.ndarray:
         if p.ndim == 1:
             return self.run(as_row(p))[0]
