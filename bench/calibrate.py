@@ -19,8 +19,9 @@ import numpy as np
 
 import kernelflip as kf
 from kernelflip.engines import ENGINES
-from kernelflip.engines.choose import FFT_SPILL, FFT_SPILL_BYTES, features
+from kernelflip.engines.choose import FFT_SPILL, FFT_SPILL_BYTES, _sep_key, features
 from kernelflip.engines.opencv import OPENCV_DFT_TAPS
+from kernelflip.engines.separable import kernel_factors
 from kernelflip.ops import _prepare
 
 CASES = [((1024, 1024), (3, 3)), ((1024, 1024), (7, 7)), ((2048, 2048), (5, 5)),
@@ -64,8 +65,8 @@ def main():
                 if name == "opencv":
                     dft = h.size >= OPENCV_DFT_TAPS[np.dtype(dt).itemsize]
                     key = "opencv_dft" if dft else "opencv"
-                elif name == "separable" and len(ks) == 2 and ENGINES["opencv"].available():
-                    key = "separable_cv2"
+                elif name == "separable":  # fused loops, OpenCV's passes or numpy's
+                    key = _sep_key(p, kernel_factors(p.w))
                 if name in ("direct", "ndimage", "compiled") and f[key] > 3e9:
                     continue
                 if name == "direct" and f[key] > 3e8:

@@ -8,10 +8,13 @@ Rules, in order:
 3. non-finite values (NaN, inf): never an FFT, overlap-add or -save, OpenCV's DFT
    path (see opencv.OPENCV_DFT_TAPS) or separable passes (inf - inf in the passes
    where direct summation keeps inf), except the passes of one rank-1 term
-   whose taps are all non-zero (:func:`separable._keeps_nonfinite`: they put
-   NaN and inf where the direct sum does) -- the finiteness scan runs only
-   when the cheapest engine is one of those; and a kernel with NaN/inf taps never goes
-   to scipy.ndimage, which leaves such taps out of its sums;
+   whose taps are all non-zero, or that has zero taps and runs as the fused
+   loop (:func:`separable._keeps_nonfinite`: they put NaN and inf where the
+   direct sum does); nor OpenCV's direct sum or scipy.ndimage when the kernel
+   has zero taps (both leave them out of their sums, where the defining sum's
+   ``0 * inf`` is NaN) -- the finiteness scan runs only when the cheapest
+   engine is one of those; and a kernel with NaN/inf taps never goes to
+   scipy.ndimage, which leaves such taps out of its sums;
 4. among the rest, the lowest estimated time; on 1-D/2-D float data that
    OpenCV takes, the compiled loops' estimate carries a penalty for sharing
    the machine (COMPILED_SHARED), so OpenCV is preferred there; OpenCV's DFT
