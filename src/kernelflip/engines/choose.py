@@ -79,10 +79,13 @@ from .opencv import bands, uses_dft
 #   31^2 and 1.0-1.3 on 11^2 (4096^2: 364 ms where OpenCV's direct sum took 156 ms);
 #   the slopes sit at the high end so that ties go to OpenCV, and 512^2 with 31^2
 #   (2.6-5 ms where the slope says 1.8) sets the fixed cost.
-# * stencil (unrolled loops, <= 25 taps, 2-D; fitted 2026-11-26 07:20): f32 0.03 ns per
-#   multiply-add + 0.25 per output, f64 0.06 + 0.5, fixed 8 us (128^2 3x3: f32 11.2 us,
-#   OpenCV 10.4; f64 15.2 vs 20.6; 512^2 3x3 f32 99 vs 109 us, 5x5 f64 408 vs 773 us;
-#   2048^2 3x3 f32 1.29 vs 2.73 ms on two threads, 5x5 2.34 vs 4.13 ms).
+# * stencil (unrolled loops, <= 25 taps, 2-D; refitted 2026-11-26 10:40 on 512^2 3x3
+#   and 5x5, one thread): f32 0.032 ns per multiply-add + 0.12 per output, f64 0.055 +
+#   0.17, fixed 8 us (128^2 3x3: f32 9.2 us, OpenCV 10.4; 512^2 3x3 f32 0.106 ms,
+#   5x5 0.239 ms; f64 0.175 and 0.41 ms).  On two threads (STENCIL_PARALLEL, fitted
+#   on 2048^2 3x3 and 5x5): f32 0.0155 + 0.123 (1.10 and 2.14 ms, OpenCV 2.0 and 3.25;
+#   1024^2 5x5 0.53 vs 0.84, 4096^2 5x5 13.7 vs 15.6), f64 0.035 + 0.79 (4.65 and
+#   7.03 ms, memory-bound; OpenCV 6.8 and 10.8).
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
 #   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
 #
@@ -102,7 +105,7 @@ COST = {
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.44, 0, 6_000), 8: (0.52, 0, 6_000)},
-    "stencil": {4: (0.03, 0.25, 8_000), 8: (0.06, 0.5, 8_000)},
+    "stencil": {4: (0.032, 0.12, 8_000), 8: (0.055, 0.17, 8_000)},
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
     "separable_fused": {4: (0.034, 0, 20_000), 8: (0.055, 0, 20_000)},
@@ -122,6 +125,8 @@ FFT_1D = {4: 4.5, 8: 6.5}
 # 128^2: 0.49, 256^2: 0.4-1.5, 512^2: 0.54-0.75, 1024^2: 0.48-0.59, 2048^2:
 # 0.43-0.54).
 OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
+# The stencil loops on two threads: (ns per multiply-add, ns per output), see COST.
+STENCIL_PARALLEL = {4: (0.0155, 0.123), 8: (0.035, 0.79)}
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
@@ -276,6 +281,11 @@ def _estimate(p: Problem) -> dict[str, float]:
         if table is None or size not in table:
             continue
         a, o, b = table[size]
+        if name == "stencil" and size in STENCIL_PARALLEL:
+            from .stencil import threaded
+
+            if threaded(p):
+                a, o = STENCIL_PARALLEL[size]
         t = a * f[feat] + o * f["out"] + b
         if name == "fft" and p.ndim == 1:
             t = FFT_1D.get(size, 6.5) * (t - b) + b
@@ -366,8 +376,10 @@ def all_finite(a: np.ndarray) -> bool:
             v = a.ravel()
             if math.isfinite(np.dot(v, v)):
                 return True
-        elif math.isfinite(a.sum()):
-            return True
+        else:
+            t = a.sum()  # complex: both parts finite
+            if math.isfinite(t.real) and math.isfinite(t.imag):
+                return True
     return bool(np.isfinite(a).all())
 
 

@@ -220,12 +220,14 @@ def _make_runner(p: Problem):
     k0 = p.out_shape[0]
     cv = dt.type(cval)
 
+    cvrow = np.full(n1, cv, dtype=dt)  # the loops only read it
+    cvrow.flags.writeable = False
+
     def serial(x, w, out):
-        cvrow = np.full(n1, cv, dtype=dt)
         k(x, w, out, 0, k0, rowmap, colmap, jlo, jhi, coff, cv, cvrow)
         return out
 
-    if out_size(p) <= PARALLEL_ABOVE or k0 < 64:
+    if not threaded(p):
         return serial
 
     from concurrent.futures import ThreadPoolExecutor
@@ -238,8 +240,6 @@ def _make_runner(p: Problem):
         # if one thread is descheduled by another process, the other takes more chunks
         it = iter(range(chunks))
         lock = threading.Lock()
-
-        cvrow = np.full(n1, cv, dtype=dt)
 
         def work():
             while True:
@@ -256,6 +256,11 @@ def _make_runner(p: Problem):
         return out
 
     return parallel
+
+
+def threaded(p: Problem) -> bool:
+    """True when two threads share the rows of ``p`` (above PARALLEL_ABOVE outputs)."""
+    return out_size(p) > PARALLEL_ABOVE and p.out_shape[0] >= 64
 
 
 def out_size(p: Problem) -> int:
