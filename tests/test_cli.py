@@ -189,3 +189,16 @@ def test_io_parsing():
     assert kio.read_input("3") == (3,) and kio.read_input("3", allow_shape=False).tolist() == [3]
     with pytest.raises(OSError, match="unknown file type"):
         kio.load_array("thing.xyz")
+
+
+def test_keep_freed_memory_applies_on_glibc_and_checks_its_arguments(capsys):
+    import platform
+
+    applied = kf.keep_freed_memory()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert applied is True
+    with pytest.raises(kf.ArgumentError, match="trim_threshold=-1 is not accepted"):
+        kf.keep_freed_memory(trim_threshold=-1)
+    assert main(["bench", "--quick", "--match", "k3", "--budget", "0.01",
+                 "--keep-freed-memory"]) == 0
+    assert "keep_freed_memory: " in capsys.readouterr().out

@@ -90,3 +90,4 @@ def test_bench_cli_usage_errors(capsys):
     assert "--budget 0.0 is not accepted" in capsys.readouterr().err
     assert main(["bench", "--quick", "--match", "no-such-case", "--budget", "0.01"]) == 2
     assert "selects no case" in capsys.readouterr().err
+

@@ -14,6 +14,9 @@ def add_parser(sub) -> None:
     p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                    help="time spent repeating each call (default 0.5; 0.1 with --quick)")
     p.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    p.add_argument("--keep-freed-memory", action="store_true",
+                   help="first call kernelflip.keep_freed_memory() (glibc's malloc keeps "
+                        "freed memory for reuse; process-wide, so the peers get it too)")
     p.set_defaults(func=run)
 
 
@@ -25,6 +28,11 @@ def run(args) -> int:
     if not args.budget > 0:
         raise UsageError(f"--budget {args.budget!r} is not accepted: give a positive number")
     from ..bench import main, table
+
+    if args.keep_freed_memory:
+        from ..allocator import keep_freed_memory
+
+        print(f"keep_freed_memory: {'applied' if keep_freed_memory() else 'not available'}")
 
     results = main(quick=args.quick, budget=args.budget, match=args.match)
     if not results:
