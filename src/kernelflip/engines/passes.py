@@ -28,12 +28,10 @@ and float64, factors of at most :data:`MAX_TAPS` taps.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from ._base import Problem, installed
-from .stencil import _pool, layout, load
+from .stencil import cached, layout, load, share_rows
 
 MAX_TAPS = 64  # per factor: the generated body grows with the taps
 PARALLEL_FROM = 1 << 17  # outputs from which two threads share the rows
@@ -161,14 +159,7 @@ _RUNNERS: dict = {}
 def runner(p: Problem):
     """A function ``(x, u, v, out, acc) -> out`` for problems shaped like ``p`` (cached);
     ``acc`` adds the term into ``out`` instead of writing it."""
-    key = (p.canon, p.x.shape, p.w.shape, p.x.dtype,
-           p.cval.item() if hasattr(p.cval, "item") else p.cval)
-    r = _RUNNERS.get(key)
-    if r is None:
-        if len(_RUNNERS) > 256:
-            _RUNNERS.clear()
-        r = _RUNNERS[key] = _make_runner(p)
-    return r
+    return cached(_RUNNERS, p, _make_runner)
 
 
 def _make_runner(p: Problem):
@@ -185,28 +176,11 @@ def _make_runner(p: Problem):
     chunks = _chunks(p)
     if chunks < 2:
         return serial
-    from concurrent.futures import ThreadPoolExecutor
-
     edges = np.linspace(0, k0, chunks + 1).astype(int)
 
     def parallel(x, u, v, out, acc):
-        # chunks taken in turn by two threads (the GIL is released in the loop): if one
-        # thread is descheduled by another process, the other takes more chunks
-        it = iter(range(chunks))
-        lock = threading.Lock()
-
-        def work():
-            while True:
-                with lock:
-                    c = next(it, None)
-                if c is None:
-                    return
-                loop(x, u, v, out, int(edges[c]), int(edges[c + 1]), rowmap, colmap, jlo, jhi,
-                     coff, cv, acc)
-
-        f = _pool(ThreadPoolExecutor).submit(work)
-        work()
-        f.result()
+        share_rows(edges, lambda i0, i1: loop(x, u, v, out, i0, i1, rowmap, colmap, jlo, jhi,
+                                              coff, cv, acc))
         return out
 
     return parallel

@@ -201,14 +201,41 @@ _RUNNERS: dict = {}
 
 def runner(p: Problem):
     """A function ``(x, w, out) -> out`` computing problems shaped like ``p`` (cached)."""
+    return cached(_RUNNERS, p, _make_runner)
+
+
+def cached(cache: dict, p: Problem, make):
+    """``make(p)``, kept in ``cache`` per shapes, dtype, canonical operation and cval."""
     key = (p.canon, p.x.shape, p.w.shape, p.x.dtype, p.cval.item() if hasattr(p.cval, "item")
            else p.cval)
-    r = _RUNNERS.get(key)
+    r = cache.get(key)
     if r is None:
-        if len(_RUNNERS) > 256:
-            _RUNNERS.clear()
-        r = _RUNNERS[key] = _make_runner(p)
+        if len(cache) > 256:
+            cache.clear()
+        r = cache[key] = make(p)
     return r
+
+
+def share_rows(edges: np.ndarray, call) -> None:
+    """``call(i0, i1)`` for the row chunks between consecutive ``edges``, on this thread
+    and one pool thread.  The chunks are taken in turn (the GIL is released in the
+    loops): if one thread is descheduled by another process, the other takes more."""
+    it = iter(range(len(edges) - 1))
+    lock = threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                c = next(it, None)
+            if c is None:
+                return
+            call(int(edges[c]), int(edges[c + 1]))
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    f = _pool(ThreadPoolExecutor).submit(work)
+    work()
+    f.result()
 
 
 def _make_runner(p: Problem):
@@ -229,30 +256,11 @@ def _make_runner(p: Problem):
 
     if not threaded(p):
         return serial
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    chunks = 8
-    edges = np.linspace(0, k0, chunks + 1).astype(int)
+    edges = np.linspace(0, k0, 8 + 1).astype(int)
 
     def parallel(x, w, out):
-        # rows in chunks taken in turn by two threads (the GIL is released in the loop):
-        # if one thread is descheduled by another process, the other takes more chunks
-        it = iter(range(chunks))
-        lock = threading.Lock()
-
-        def work():
-            while True:
-                with lock:
-                    c = next(it, None)
-                if c is None:
-                    return
-                k(x, w, out, int(edges[c]), int(edges[c + 1]), rowmap, colmap, jlo, jhi, coff,
-                  cv, cvrow)
-
-        f = _pool(ThreadPoolExecutor).submit(work)
-        work()
-        f.result()
+        share_rows(edges, lambda i0, i1: k(x, w, out, i0, i1, rowmap, colmap, jlo, jhi, coff,
+                                           cv, cvrow))
         return out
 
     return parallel
