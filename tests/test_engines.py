@@ -292,3 +292,22 @@ def test_zero_taps_under_nan_and_inf_follow_the_defining_sum(shape):
         np.testing.assert_allclose(kf.convolve(finite_x, h, mode="same", method="opencv").values,
                                    kf.convolve(finite_x, h, mode="same", method="direct").values,
                                    atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(40, 60), (300, 700)])
+def test_dilated_kernels_with_nan_and_inf_follow_the_defining_sum(shape):
+    # a dilated kernel's gaps are not taps: passes over the dilated factors multiply
+    # them (0 * inf = NaN), and 9x9 dilated taps take OpenCV's DFT path (NaN everywhere)
+    g = np.exp(-np.linspace(-1.5, 1.5, 5) ** 2)
+    h = np.outer(g, g)
+    x = np.random.default_rng(13).standard_normal(shape)
+    x[20, 30], x[10, 10] = np.inf, np.nan
+    with np.errstate(invalid="ignore"):
+        ref = kf.convolve(x, h, mode="same", dilation=2, method="direct").values
+        for _ in range(2):
+            y = kf.convolve(x, h, mode="same", dilation=2).values
+            for test in (np.isnan, np.isposinf, np.isneginf):
+                np.testing.assert_array_equal(test(y), test(ref))
+    if ENGINES["opencv"].available():
+        with pytest.raises(kf.ArgumentError, match="DFT path"):
+            kf.convolve(x, np.ones((7, 8)), mode="same", dilation=2, method="opencv")

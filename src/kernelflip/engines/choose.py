@@ -38,7 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from ._base import ENGINES, Problem
-from .opencv import bands, uses_dft
+from .opencv import bands, filter_shape, uses_dft
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -271,7 +271,7 @@ def _estimate(p: Problem) -> dict[str, float]:
             continue
         key = feat = name
         if name == "opencv":
-            dft = uses_dft(p.w.size, size)
+            dft = uses_dft(math.prod(filter_shape(p)), size)
             key, feat = ("opencv_dft", "opencv_dft") if dft else ("opencv", "opencv_direct")
         elif name == "separable":
             from .separable import kernel_factors
@@ -303,7 +303,7 @@ def _estimate(p: Problem) -> dict[str, float]:
             if p.ndim == 2:
                 small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)
                 t = (t - b) * small + b
-            k = bands(p.x.shape, p.w.shape, size)  # row (1-D: column) bands on the cores
+            k = bands(p.x.shape, filter_shape(p), size)  # row (1-D: column) bands
             if k > 1:  # each band filters M0 - 1 extra rows, each seam 3 (M0 - 1)
                 n0, m0 = p.x.shape[0], p.w.shape[0]
                 rows = (n0 + (k - 1) * 3 * (m0 - 1)) / n0
@@ -342,13 +342,16 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
     if name == "separable":  # one term of non-zero taps keeps them where they belong
         from .separable import fused, kernel_info
 
+        if any(d != 1 for d in p.canon.dilation):  # the passes multiply the gaps' zeros
+            return True
         terms, _, keeps, keeps_zeros = kernel_info(p.w)
         return not (keeps or (keeps_zeros and fused(p, terms)))
     if name in ("fft", "oa", "ols"):
         return True
     # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (0 * inf = NaN)
     if name == "opencv":
-        return uses_dft(p.w.size, p.x.dtype.itemsize) or np.count_nonzero(p.w) < p.w.size
+        return (uses_dft(math.prod(filter_shape(p)), p.x.dtype.itemsize)
+                or np.count_nonzero(p.w) < p.w.size)
     if name == "ndimage":  # scipy.ndimage.correlate leaves taps of |w| <= 2.2e-16 out
         return ndimage_drops_taps(p.w)
     return False
@@ -473,9 +476,9 @@ def _detail(name: str, p: Problem) -> str:
     if name != "opencv":
         return ""
     size = p.x.dtype.itemsize
-    if not uses_dft(p.w.size, size):
+    if not uses_dft(math.prod(filter_shape(p)), size):
         return " (direct sum)"
-    k = bands(p.x.shape, p.w.shape, size)
+    k = bands(p.x.shape, filter_shape(p), size)
     if k > 1:
         return f" (DFT path, {k} {'column' if p.ndim == 1 else 'row'} bands)"
     return " (DFT path)"

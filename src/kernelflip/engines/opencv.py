@@ -42,6 +42,14 @@ def uses_dft(w_size: int, itemsize: int) -> bool:
     return w_size >= OPENCV_DFT_TAPS.get(itemsize, 50)
 
 
+def filter_shape(p: Problem) -> tuple:
+    """The shape of the kernel cv2.filter2D gets for ``p``: dilated (zeros between taps).
+
+    Its DFT path and its bands follow this shape, not the kernel's own.
+    """
+    return tuple(d * (m - 1) + 1 for d, m in zip(p.canon.dilation, p.w.shape))
+
+
 def cores() -> int:
     """The cores this process may run on."""
     try:
@@ -184,6 +192,9 @@ class OpenCV(Engine):
             return ("cv2.filter2D leaves the kernel's zero taps out of its sums, so NaN/inf "
                     "in the data would not give NaN under them as the defining sum does "
                     "(0 * inf is NaN); use method='auto' or 'direct'")
+        if uses_dft(math.prod(filter_shape(p)), p.x.dtype.itemsize) and not finite(p):
+            return ("with this many taps cv2.filter2D takes its DFT path, which spreads "
+                    "NaN/inf over the output; use method='auto' or 'direct'")
         return None
 
     def run(self, p: Problem) -> np.ndarray:
