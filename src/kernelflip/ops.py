@@ -252,7 +252,7 @@ def _fast_runner(problem, e):
 def _opencv_call(p, e):
     """(x, w) -> the output through cv2.filter2D (or its banded DFT path), or None."""
     from .engines.choose import all_finite
-    from .engines.opencv import bands, filter2d, uses_dft
+    from .engines.opencv import bands, filter2d, skips_zero_taps, uses_dft
 
     c = e.canon
     dft = uses_dft(p.w.size, p.x.dtype.itemsize)
@@ -280,12 +280,9 @@ def _opencv_call(p, e):
         def call(x2, w2):
             return filter2d(x2, w2, anchor, border, k)
 
-    count_nonzero = np.count_nonzero
-
     def run(x, w):
         # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (no 0 * inf)
-        if ((dft or count_nonzero(w) < w.size)
-                and not (all_finite(w) and all_finite(x))):
+        if (dft or skips_zero_taps(w)) and not (all_finite(w) and all_finite(x)):
             return None
         if one_d:
             return call(x[None], w[None])[0]

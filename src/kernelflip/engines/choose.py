@@ -38,7 +38,8 @@ from functools import lru_cache
 import numpy as np
 
 from ._base import ENGINES, Problem
-from .opencv import bands, filter_shape, uses_dft
+from .ndimage import drops_taps
+from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -271,7 +272,7 @@ def _estimate(p: Problem) -> dict[str, float]:
             continue
         key = feat = name
         if name == "opencv":
-            dft = uses_dft(math.prod(filter_shape(p)), size)
+            dft = takes_dft(p)
             key, feat = ("opencv_dft", "opencv_dft") if dft else ("opencv", "opencv_direct")
         elif name == "separable":
             from .separable import kernel_factors
@@ -350,21 +351,10 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
         return True
     # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (0 * inf = NaN)
     if name == "opencv":
-        return (uses_dft(math.prod(filter_shape(p)), p.x.dtype.itemsize)
-                or np.count_nonzero(p.w) < p.w.size)
+        return takes_dft(p) or skips_zero_taps(p.w)
     if name == "ndimage":  # scipy.ndimage.correlate leaves taps of |w| <= 2.2e-16 out
-        return ndimage_drops_taps(p.w)
+        return drops_taps(p.w)
     return False
-
-
-def ndimage_drops_taps(w: np.ndarray) -> bool:
-    """True when scipy.ndimage.correlate would leave taps of ``w`` out of its sums (it
-    drops those of magnitude up to float64's epsilon; NaN taps count as kept).
-
-    >>> ndimage_drops_taps(np.array([1.0, 0.0, 1.0])), ndimage_drops_taps(np.ones(3))
-    (True, False)
-    """
-    return bool(np.count_nonzero(~(np.abs(w) <= np.finfo(np.float64).eps)) < w.size)
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -476,7 +466,7 @@ def _detail(name: str, p: Problem) -> str:
     if name != "opencv":
         return ""
     size = p.x.dtype.itemsize
-    if not uses_dft(math.prod(filter_shape(p)), size):
+    if not takes_dft(p):
         return " (direct sum)"
     k = bands(p.x.shape, filter_shape(p), size)
     if k > 1:

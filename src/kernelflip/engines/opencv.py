@@ -50,6 +50,16 @@ def filter_shape(p: Problem) -> tuple:
     return tuple(d * (m - 1) + 1 for d, m in zip(p.canon.dilation, p.w.shape))
 
 
+def takes_dft(p: Problem) -> bool:
+    """True when cv2.filter2D takes its DFT path for ``p`` (its kernel as dilated)."""
+    return uses_dft(math.prod(filter_shape(p)), p.x.dtype.itemsize)
+
+
+def skips_zero_taps(w: np.ndarray) -> bool:
+    """True when ``w`` has zero taps, which cv2.filter2D's direct sum leaves out."""
+    return np.count_nonzero(w) < w.size
+
+
 def cores() -> int:
     """The cores this process may run on."""
     try:
@@ -188,11 +198,11 @@ class OpenCV(Engine):
     def refuses_values(self, p: Problem) -> str | None:
         from .choose import finite
 
-        if np.count_nonzero(p.w) < p.w.size and not finite(p):
+        if skips_zero_taps(p.w) and not finite(p):
             return ("cv2.filter2D leaves the kernel's zero taps out of its sums, so NaN/inf "
                     "in the data would not give NaN under them as the defining sum does "
                     "(0 * inf is NaN); use method='auto' or 'direct'")
-        if uses_dft(math.prod(filter_shape(p)), p.x.dtype.itemsize) and not finite(p):
+        if takes_dft(p) and not finite(p):
             return ("with this many taps cv2.filter2D takes its DFT path, which spreads "
                     "NaN/inf over the output; use method='auto' or 'direct'")
         return None
