@@ -311,3 +311,21 @@ def test_dilated_kernels_with_nan_and_inf_follow_the_defining_sum(shape):
     if ENGINES["opencv"].available():
         with pytest.raises(kf.ArgumentError, match="DFT path"):
             kf.convolve(x, np.ones((7, 8)), mode="same", dilation=2, method="opencv")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("shape", [(7,), (300,), (9000,), (60, 70), (200, 300), (20, 30, 40)])
+@pytest.mark.parametrize("layout", ["c", "transposed"])
+def test_all_finite_finds_every_nan_and_inf(dtype, shape, layout):
+    pytest.importorskip("cv2")  # loaded: 2-D arrays take OpenCV's L1 norm
+    rng = np.random.default_rng(sum(shape))
+    a = rng.standard_normal(shape).astype(dtype)
+    view = (lambda b: b.T) if layout == "transposed" else (lambda b: b)
+    assert choose.all_finite(view(a))
+    for pos in (0, a.size // 2, a.size - 1):
+        for bad in (np.nan, np.inf, -np.inf):
+            b = a.copy()
+            b.flat[pos] = bad
+            assert not choose.all_finite(view(b)), (pos, bad)
+    big = np.full(shape, np.finfo(dtype).max, dtype=dtype)  # sums overflow; all finite
+    assert choose.all_finite(view(big))

@@ -233,8 +233,9 @@ def _fast_runner(problem, e):
         if x.dtype != dt or h.dtype != dt or not x.flags.c_contiguous:
             return None
         w = contiguous(h[flip]) if flip is not None else contiguous(h)
+        w_finite = None  # not known yet
         if by_kernel:
-            terms, _, keeps, keeps_zeros = kernel_info(w)
+            terms, w_finite, keeps, keeps_zeros = kernel_info(w)
             if terms is not None:
                 if sep is None or len(terms) != 1:
                     return None
@@ -242,7 +243,7 @@ def _fast_runner(problem, e):
                 return None if z is None else trusted(z, start, step)
         if base is None:
             return None
-        z = base(x, w)
+        z = base(x, w, w_finite)
         return None if z is None else trusted(z, start, step)
 
     run.engine, run.passes = (name if base is not None else None), sep is not None
@@ -250,7 +251,8 @@ def _fast_runner(problem, e):
 
 
 def _opencv_call(p, e):
-    """(x, w) -> the output through cv2.filter2D (or its banded DFT path), or None."""
+    """(x, w, w_finite) -> the output through cv2.filter2D (or its banded DFT path), or
+    None; ``w_finite`` says whether the kernel's taps are all finite (None: not known)."""
     from .engines.choose import all_finite
     from .engines.opencv import bands, filter2d, skips_zero_taps, uses_dft
 
@@ -280,9 +282,10 @@ def _opencv_call(p, e):
         def call(x2, w2):
             return filter2d(x2, w2, anchor, border, k)
 
-    def run(x, w):
+    def run(x, w, w_finite=None):
         # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (no 0 * inf)
-        if (dft or skips_zero_taps(w)) and not (all_finite(w) and all_finite(x)):
+        if (dft or skips_zero_taps(w)) and not (
+                (all_finite(w) if w_finite is None else w_finite) and all_finite(x)):
             return None
         if one_d:
             return call(x[None], w[None])[0]
@@ -292,12 +295,12 @@ def _opencv_call(p, e):
 
 
 def _stencil_call(p):
-    """(x, w) -> the output through the stencil engine's loop, prepared."""
+    """(x, w, w_finite) -> the output through the stencil engine's loop, prepared."""
     from .engines.stencil import runner
 
     loop, dt, shape = runner(p), p.x.dtype, tuple(p.out_shape)
 
-    def run(x, w):
+    def run(x, w, w_finite=None):  # the loops keep NaN/inf where the sum puts them
         return loop(x, w, np.empty(shape, dtype=dt))
 
     return run

@@ -32,6 +32,7 @@ engine could smear NaN/inf, a finiteness scan).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -360,14 +361,26 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
 def all_finite(a: np.ndarray) -> bool:
     """True when ``a`` holds no NaN/inf.
 
-    One pass and no mask: a finite dot product ``a . a`` (BLAS, small arrays)
-    or sum means every element is finite (NaN and inf propagate); only when
-    it is not (or it overflowed) is every element tested.
+    One pass and no mask: a finite dot product ``a . a`` (BLAS, small arrays),
+    L1 norm (OpenCV, once loaded: 1-D and 2-D float arrays) or sum means
+    every element is finite (NaN and inf propagate); only when it is not (or
+    it overflowed) is every element tested.
+
+    >>> all_finite(np.ones((200, 200))), all_finite(np.array([1.0, np.inf]))
+    (True, False)
     """
     with np.errstate(all="ignore"):  # overflow: the full test decides
-        if a.dtype.kind == "f" and a.flags.c_contiguous and a.size <= DOT_FINITE_MAX:
+        kind, contiguous = a.dtype.kind, a.flags.c_contiguous
+        if kind == "f" and contiguous and a.size <= DOT_FINITE_MAX:
             v = a.ravel()
             if math.isfinite(np.dot(v, v)):
+                return True
+        elif (kind == "f" and contiguous and a.ndim <= 2 and a.itemsize in (4, 8)
+              and "cv2" in sys.modules):
+            # one thread, SIMD, a double accumulator: 128^2 float64 1.6 us against 3.6
+            # for the sum, 2048^2 0.9 ms against 1.0 (f32: 0.47 against 0.64)
+            cv2 = sys.modules["cv2"]
+            if math.isfinite(cv2.norm(a, cv2.NORM_L1)):
                 return True
         else:
             t = a.sum()  # complex: both parts finite
