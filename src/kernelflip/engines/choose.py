@@ -81,13 +81,18 @@ from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
 #   31^2 and 1.0-1.3 on 11^2 (4096^2: 364 ms where OpenCV's direct sum took 156 ms);
 #   the slopes sit at the high end so that ties go to OpenCV, and 512^2 with 31^2
 #   (2.6-5 ms where the slope says 1.8) sets the fixed cost.
-# * stencil (unrolled loops, <= 25 taps, 2-D; refitted 2026-11-26 10:40 on 512^2 3x3
-#   and 5x5, one thread): f32 0.032 ns per multiply-add + 0.12 per output, f64 0.055 +
-#   0.17, fixed 8 us (128^2 3x3: f32 9.2 us, OpenCV 10.4; 512^2 3x3 f32 0.106 ms,
-#   5x5 0.239 ms; f64 0.175 and 0.41 ms).  On two threads (STENCIL_PARALLEL, fitted
-#   on 2048^2 3x3 and 5x5): f32 0.0155 + 0.123 (1.10 and 2.14 ms, OpenCV 2.0 and 3.25;
-#   1024^2 5x5 0.53 vs 0.84, 4096^2 5x5 13.7 vs 15.6), f64 0.035 + 0.79 (4.65 and
-#   7.03 ms, memory-bound; OpenCV 6.8 and 10.8).
+# * stencil (unrolled loops, <= 49 taps, 2-D, two output rows per loop; refitted
+#   2026-11-26 12:02, load 0.8-1.0; the runner alone, timed against
+#   cv2.filter2D, same process): time = max(a * taps * W, o) * outputs + fixed, with
+#   the floor o the memory traffic per output and W = 1 + STENCIL_WIDE * (taps -
+#   25) / 24 above 25 taps (register pressure).  One thread, from 512^2 3x3 and 5x5:
+#   f32 a = 0.0257 ns (0.067 and 0.169 ms; OpenCV 0.116 and 0.247), f64 0.0471
+#   (0.113 and 0.309 ms; OpenCV 0.298 and 0.730); 7x7 took W = 1.39 (f32 0.459 ms,
+#   OpenCV 0.459) and 1.59 (f64 0.962, OpenCV 1.661), 6x6 1.33/1.25, 5x9 1.21/1.34.
+#   128^2: f32 3x3 7.1 us, 5x5 19.5 (OpenCV 10.3 and 19.4), 7x7 51 (OpenCV 34); f64
+#   10.1, 26.0, 65.6 (OpenCV 20.6, 49.7, 108).  On two threads (STENCIL_PARALLEL,
+#   2048^2): f32 5x5 1.52 ms sets a, 3x3 1.09 the floor, 7x7 4.37 (W 1.46); f64
+#   3.06, 2.37, 7.70 (W 1.28); OpenCV 2.2-4.6, 5.5 / 8.7-11.3, 17.7 ms.
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
 #   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
 #
@@ -107,7 +112,7 @@ COST = {
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.44, 0, 6_000), 8: (0.52, 0, 6_000)},
-    "stencil": {4: (0.032, 0.12, 8_000), 8: (0.055, 0.17, 8_000)},
+    "stencil": {4: (0.0257, 0.25, 3_000), 8: (0.0471, 0.43, 3_000)},  # o: a floor
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
     "separable_fused": {4: (0.034, 0, 20_000), 8: (0.055, 0, 20_000)},
@@ -127,8 +132,14 @@ FFT_1D = {4: 4.5, 8: 6.5}
 # 128^2: 0.49, 256^2: 0.4-1.5, 512^2: 0.54-0.75, 1024^2: 0.48-0.59, 2048^2:
 # 0.43-0.54).
 OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
-# The stencil loops on two threads: (ns per multiply-add, ns per output), see COST.
-STENCIL_PARALLEL = {4: (0.0155, 0.123), 8: (0.035, 0.79)}
+# The stencil loops on two threads: (ns per multiply-add, ns per output as a floor),
+# and their extra cost per tap above 25 taps, see COST.
+STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
+STENCIL_WIDE = 0.4
+# ns per multiply-add of the stencil loops' edge columns (scalar): 0.53-0.6 from
+# float32 128^2 3x3..7x7 (where they are 8-12% of the columns but 25-40% of the
+# time), 0.28-0.52 for float64.
+STENCIL_EDGE = 0.5
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
@@ -283,12 +294,10 @@ def _estimate(p: Problem) -> dict[str, float]:
         if table is None or size not in table:
             continue
         a, o, b = table[size]
-        if name == "stencil" and size in STENCIL_PARALLEL:
-            from .stencil import threaded
-
-            if threaded(p):
-                a, o = STENCIL_PARALLEL[size]
-        t = a * f[feat] + o * f["out"] + b
+        if name == "stencil":
+            t = _stencil_time(p, f, a, o, b)
+        else:
+            t = a * f[feat] + o * f["out"] + b
         if name == "fft" and p.ndim == 1:
             t = FFT_1D.get(size, 6.5) * (t - b) + b
         elif name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
@@ -314,6 +323,21 @@ def _estimate(p: Problem) -> dict[str, float]:
     if "compiled" in est and "opencv" in est and floats2d:
         est["compiled"] *= COMPILED_SHARED
     return est
+
+
+def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
+    """The stencil loops' estimate: compute or memory traffic, whichever takes longer,
+    plus the M1 - 1 edge columns of each row, summed tap by tap (scalar)."""
+    from .stencil import threaded
+
+    threads = 1
+    if p.x.dtype.itemsize in STENCIL_PARALLEL and threaded(p):
+        a, o = STENCIL_PARALLEL[p.x.dtype.itemsize]
+        threads = 2
+    taps = p.w.size
+    wide = 1 + STENCIL_WIDE * max(taps - 25, 0) / 24
+    edges = p.out_shape[0] * (p.w.shape[1] - 1) * taps * STENCIL_EDGE / threads
+    return max(a * wide * f["stencil"], o * f["out"]) + edges + b
 
 
 def _separable_may_win(p: Problem, est: dict[str, float]) -> bool:
