@@ -89,8 +89,8 @@ from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
 #   f32 a = 0.0257 ns (0.067 and 0.169 ms; OpenCV 0.116 and 0.247), f64 0.0471
 #   (0.113 and 0.309 ms; OpenCV 0.298 and 0.730); 7x7 took W = 1.39 (f32 0.459 ms,
 #   OpenCV 0.459) and 1.59 (f64 0.962, OpenCV 1.661), 6x6 1.33/1.25, 5x9 1.21/1.34.
-#   128^2: f32 3x3 7.1 us, 5x5 19.5 (OpenCV 10.3 and 19.4), 7x7 51 (OpenCV 34); f64
-#   10.1, 26.0, 65.6 (OpenCV 20.6, 49.7, 108).  On two threads (STENCIL_PARALLEL,
+#   128^2 (edge columns vectorised, 12:40): f32 3x3 6.4 us, 5x5 15.0, 7x7 35.1
+#   (OpenCV 10.3, 19.6, 34.1); f64 10.1, 25.3, 53.2 (OpenCV 20.3, 50.7, 110.5).  On two threads (STENCIL_PARALLEL,
 #   2048^2): f32 5x5 1.52 ms sets a, 3x3 1.09 the floor, 7x7 4.37 (W 1.46); f64
 #   3.06, 2.37, 7.70 (W 1.28); OpenCV 2.2-4.6, 5.5 / 8.7-11.3, 17.7 ms.
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
@@ -136,10 +136,10 @@ OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # and their extra cost per tap above 25 taps, see COST.
 STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
 STENCIL_WIDE = 0.4
-# ns per multiply-add of the stencil loops' edge columns (scalar): 0.53-0.6 from
-# float32 128^2 3x3..7x7 (where they are 8-12% of the columns but 25-40% of the
-# time), 0.28-0.52 for float64.
-STENCIL_EDGE = 0.5
+# ns per multiply-add of the stencil loops' edge columns (vectorised down the
+# columns of two thin strips): 0.08-0.12 from float32 128^2 5x5 and 7x7 (15.0 and
+# 35.1 us; 19.5 and 51 when they were summed row by row), 0-0.23 for float64.
+STENCIL_EDGE = 0.1
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
@@ -327,7 +327,7 @@ def _estimate(p: Problem) -> dict[str, float]:
 
 def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
     """The stencil loops' estimate: compute or memory traffic, whichever takes longer,
-    plus the M1 - 1 edge columns of each row, summed tap by tap (scalar)."""
+    plus the M1 - 1 edge columns of each row (from two thin strips, column by column)."""
     from .stencil import threaded
 
     threads = 1
