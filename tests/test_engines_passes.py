@@ -53,7 +53,22 @@ def test_fused_passes_on_an_image_smaller_than_the_kernel(boundary):
         np.testing.assert_allclose(z, ref, rtol=1e-12, atol=1e-12)
 
 
-def test_low_rank_terms_are_added_into_the_output():
+@pytest.mark.parametrize("rank", [1, 2, 3, 4, 5, 9])
+@pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
+@pytest.mark.parametrize("shape", [(40, 64), (600, 300)])  # one thread, two
+def test_low_rank_terms_share_loops_and_add_into_the_output(rank, boundary, shape):
+    # up to passes.MAX_TERMS terms in one loop, the rest added by further loops
+    rng = np.random.default_rng(rank)
+    x = rng.standard_normal(shape)
+    terms = [(rng.standard_normal(7), rng.standard_normal(5)) for _ in range(rank)]
+    h = sum(np.outer(a, b) for a, b in terms)
+    _, p = _prepare("corr", x, h, "same", boundary, -0.5, 1, 1, "standard")
+    assert passes.parallel(p) == (shape[0] > 100)
+    np.testing.assert_allclose(passes.run(p, terms), ENGINES["direct"].run(p), rtol=1e-12,
+                               atol=1e-12 * np.abs(x).max() * rank)
+
+
+def test_low_rank_kernels_factor_and_take_the_fused_loops():
     rng = np.random.default_rng(6)
     x = rng.standard_normal((40, 64))
     h = (np.outer(rng.standard_normal(5), rng.standard_normal(5))

@@ -329,7 +329,7 @@ def _passes_call(p):
         def run(x, term, keeps, keeps_zeros):
             if not keeps_zeros and not all_finite(x):
                 return None
-            return loop(x, term[0], term[1], np.empty(shape, dtype=dt), False)
+            return loop(x, term[0][None], term[1][None], np.empty(shape, dtype=dt), False)
 
         return run
     if not _engines.ENGINES["opencv"].available():

@@ -145,9 +145,13 @@ SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
 # the output once, in units of taps.
 FUSED_TERM = 3
-# ... and per further term, added into the output (read and written again): 2048^2
-# float32 Laplacian of Gaussian 11x11 (rank 3) 13.0 ms against 3.1 for one rank-1
-# term, a fit of 8; 12 sends that near-tie to OpenCV's one sum (11.5 ms).
+# ... per further term in the same loop (passes.MAX_TERMS), as a share of the first:
+# 2048^2 float32 Laplacian of Gaussian (rank 3) took 2.3x one rank-1 term at 11x11
+# (6.4 ms) and 1.9x at 31x31 (15.9 ms; cv2.filter2D 10.3 and 41.8 ms), float64
+# 11x11 1.35x (12.5 ms, memory-bound); measured 2026-11-26 12:30.
+FUSED_MORE = 0.55
+# ... and per further loop, added into the output (read and written again): with
+# one loop per term, the rank-3 LoG 11x11 took 13.0 ms against 3.1 for one term.
 FUSED_ADD = 12
 # ... on one thread (outputs below passes.PARALLEL_FROM, or too few rows to share):
 # 256^2 float64 Gaussian 11x11 0.125 ms, 0.076 ns per unit against 0.055 on two
@@ -228,9 +232,19 @@ def features(p: Problem) -> dict[str, float]:
     f["separable"] = (len(terms) * sum(p.w.shape) * f["span"]) if terms else 0
     f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + SEP_TERM) + 20 * (len(terms) - 1))
                           * f["span"]) if terms else 0
-    f["separable_fused"] = ((len(terms) * (sum(p.w.shape) + FUSED_TERM)
-                             + FUSED_ADD * (len(terms) - 1)) * f["out"]) if terms else 0
+    f["separable_fused"] = _fused_units(p.w.shape, len(terms)) * f["out"] if terms else 0
     return f
+
+
+def _fused_units(shape, rank: int) -> float:
+    """Work per output of the fused passes of ``rank`` terms, in taps: each loop's
+    first term in full, its further terms (their row passes share the loads) at
+    FUSED_MORE, and each further loop's adding into the output."""
+    from .passes import MAX_TERMS
+
+    loops = -(-rank // MAX_TERMS)
+    return ((sum(shape) + FUSED_TERM) * (loops + FUSED_MORE * (rank - loops))
+            + FUSED_ADD * (loops - 1))
 
 
 def _sep_key(p: Problem, terms) -> str:
