@@ -146,10 +146,10 @@ SEP_TERM = 17
 # the output once, in units of taps.
 FUSED_TERM = 3
 # ... per further term in the same loop (passes.MAX_TERMS), as a share of the first:
-# 2048^2 float32 Laplacian of Gaussian (rank 3) took 2.3x one rank-1 term at 11x11
-# (6.4 ms) and 1.9x at 31x31 (15.9 ms; cv2.filter2D 10.3 and 41.8 ms), float64
-# 11x11 1.35x (12.5 ms, memory-bound); measured 2026-11-26 12:30.
-FUSED_MORE = 0.55
+# 2048^2 float32 Laplacian of Gaussian (rank 3) took 1.5-1.6x one rank-1 term at
+# 11x11 (4.8 ms) and 1.9x at 31x31 (12.8 ms; cv2.filter2D 10.3 and 41.8 ms), float64
+# 1.7x and 2.1x (11.1 and 28 ms); measured 2026-11-26 12:55.
+FUSED_MORE = 0.4
 # ... and per further loop, added into the output (read and written again): with
 # one loop per term, the rank-3 LoG 11x11 took 13.0 ms against 3.1 for one term.
 FUSED_ADD = 12

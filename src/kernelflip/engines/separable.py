@@ -229,10 +229,10 @@ def take_from(z, axis, s, k):
 
 
 # Narrower outputs go through cv2.sepFilter2D where OpenCV is installed: on short
-# rows the fused loops' setup per row costs more than OpenCV's two passes (Gaussian
-# 11x11, 2026-11-26: float32 256^2 77 us vs 72, 512^2 0.24 ms vs 0.29; float64
-# 128^2 47 us vs 42, 256^2 0.12 ms vs 0.17).
-FUSED_MIN_WIDTH = {4: 512, 8: 256}
+# rows the fused loops' setup per row costs more than OpenCV's two passes (Gaussian,
+# 2026-11-26 13:00, fused vs cv2.sepFilter2D: float32 128^2 11x11 25 us vs 22, 31x31
+# 58 vs 55, 256^2 58 vs 73 and 171 vs 209; float64 128^2 35 vs 46 and 87 vs 136).
+FUSED_MIN_WIDTH = {4: 256, 8: 128}
 
 
 def fused(p: Problem, terms) -> bool:
