@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kernelflip as kf
 from kernelflip.engines import ENGINES, passes, separable
@@ -152,3 +154,29 @@ def test_zero_columns_keep_nan_and_inf_in_the_fused_loop_so_auto_skips_the_scan(
         np.testing.assert_array_equal(test(y), test(ref))
     finite = np.isfinite(ref)
     np.testing.assert_allclose(y[finite], ref[finite], rtol=1e-4, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kshape=st.sampled_from([(3, 3), (7, 5), (4, 9), (1, 6), (6, 1)]),
+       rank=st.integers(1, 5), xshape=st.tuples(st.integers(1, 40), st.integers(1, 70)),
+       big=st.booleans(), mode=st.sampled_from(["full", "same", "valid"]),
+       boundary=st.sampled_from(BOUNDARIES), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2**16))
+def test_fused_passes_agree_with_direct_sums_on_any_image(kshape, rank, xshape, big, mode,
+                                                          boundary, dtype, seed):
+    # any image size (narrower than the kernel, odd and even row counts, so that the
+    # last output row goes alone), any number of terms, two threads on the big ones
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((530, 260) if big else xshape).astype(dtype)
+    terms = [(rng.standard_normal(kshape[0]).astype(dtype),
+              rng.standard_normal(kshape[1]).astype(dtype)) for _ in range(rank)]
+    h = sum(np.outer(a, b) for a, b in terms).astype(dtype)
+    if mode == "valid" and any(n < m for n, m in zip(x.shape, kshape)):
+        mode = "full"
+    cval = 0.75 if boundary == "constant" else 0
+    _, p = _prepare("corr", x, h, mode, boundary, cval, 1, 1, "standard")
+    assert passes.refuses(p, terms) is None
+    ref = ENGINES["direct"].run(p)
+    tol = (1e-12 if dtype == np.float64 else 1e-5) * rank * float(np.abs(x).max() + 1) * max(
+        1.0, float(np.abs(h).sum()))
+    np.testing.assert_allclose(passes.run(p, terms), ref, rtol=0, atol=tol)

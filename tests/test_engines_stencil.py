@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kernelflip as kf
 from kernelflip.engines import ENGINES, stencil
@@ -90,3 +92,26 @@ def test_cache_dir_follows_the_environment_and_falls_back_when_read_only(tmp_pat
     # a directory this user cannot write to (faked: the tests may run as root)
     monkeypatch.setattr(stencil.os, "access", lambda path, mode: False)
     assert stencil.cache_dir() == stencil.tempfile.gettempdir()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kshape=st.sampled_from([(3, 3), (5, 5), (7, 7), (2, 6), (6, 1), (4, 12)]),
+       xshape=st.tuples(st.integers(1, 40), st.integers(1, 70)),
+       big=st.booleans(), mode=st.sampled_from(["full", "same", "valid"]),
+       boundary=st.sampled_from(BOUNDARIES), op=st.sampled_from(["conv", "corr"]),
+       seed=st.integers(0, 2**16))
+def test_stencil_agrees_with_direct_sums_on_any_image(kshape, xshape, big, mode, boundary, op,
+                                                      seed):
+    # any image size (narrower than the kernel, odd and even row counts), two threads
+    # on the big ones
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((530, 500) if big else xshape)
+    h = rng.standard_normal(kshape)
+    if mode == "valid" and any(n < m for n, m in zip(x.shape, kshape)):
+        mode = "full"
+    cval = 0.75 if boundary == "constant" else 0
+    _, p = _prepare(op, x, h, mode, boundary, cval, 1, 1, "standard")
+    assert not ENGINES["stencil"].refuses(p)
+    assert stencil.threaded(p) == (big and np.prod(p.out_shape) > stencil.PARALLEL_ABOVE)
+    np.testing.assert_allclose(ENGINES["stencil"].run(p), ENGINES["direct"].run(p),
+                               rtol=1e-12, atol=1e-12 * np.abs(x).max() * np.abs(h).sum())
