@@ -90,9 +90,10 @@ from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
 #   (0.113 and 0.309 ms; OpenCV 0.298 and 0.730); 7x7 took W = 1.39 (f32 0.459 ms,
 #   OpenCV 0.459) and 1.59 (f64 0.962, OpenCV 1.661), 6x6 1.33/1.25, 5x9 1.21/1.34.
 #   128^2 (edge columns vectorised, 12:40): f32 3x3 6.4 us, 5x5 15.0, 7x7 35.1
-#   (OpenCV 10.3, 19.6, 34.1); f64 10.1, 25.3, 53.2 (OpenCV 20.3, 50.7, 110.5).  On two threads (STENCIL_PARALLEL,
-#   2048^2): f32 5x5 1.52 ms sets a, 3x3 1.09 the floor, 7x7 4.37 (W 1.46); f64
-#   3.06, 2.37, 7.70 (W 1.28); OpenCV 2.2-4.6, 5.5 / 8.7-11.3, 17.7 ms.
+#   (OpenCV 10.3, 19.6, 34.1); f64 10.1, 25.3, 53.2 (OpenCV 20.3, 50.7, 110.5).
+#   On two threads (STENCIL_PARALLEL, 2048^2): f32 5x5 1.52 ms sets a, 3x3 1.09
+#   the floor, 7x7 4.37 (W 1.46); f64 3.06, 2.37, 7.70 (W 1.28); OpenCV 2.2-4.6,
+#   5.5 / 8.7-11.3, 17.7 ms.
 # * direct, ndimage, oa, separable (numpy passes: integers, 3-D): the first fit
 #   (bench/calibrate.py, same day).  Complex (itemsize 16): 4x float64, not fitted.
 #
@@ -130,7 +131,9 @@ FFT_1D = {4: 4.5, 8: 6.5}
 # block sizes): the factor for images of up to each number of pixels, measured
 # 2026-11-26 08:15-08:45 (float32 31^2/63^2, float64 11^2..63^2; ns per unit
 # 128^2: 0.49, 256^2: 0.4-1.5, 512^2: 0.54-0.75, 1024^2: 0.48-0.59, 2048^2:
-# 0.43-0.54).
+# 0.43-0.54).  Checked at 12:55 with the DFT path in two bands from 256^2 on
+# (opencv.BAND_ABOVE): measured / estimated 0.82-1.45 at 256^2, 0.91-1.22 at 384^2,
+# 0.85-1.7 at 512^2 (the FFT engine's, in the same runs: 0.8-2.0, page faults).
 OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # The stencil loops on two threads: (ns per multiply-add, ns per output as a floor),
 # and their extra cost per tap above 25 taps, see COST.

@@ -135,7 +135,8 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         "        if pair:",
         "            i -= 1",
     ]
-    lines += [f"        k{t}_{a} = {t * R} + (i + {a}) % {R}" for t in range(r) for a in range(m0 + 1)]
+    lines += [f"        k{t}_{a} = {t * R} + (i + {a}) % {R}"
+              for t in range(r) for a in range(m0 + 1)]
     lines += ["        o0 = out[i]", "        o1 = out[i + 1] if pair else o0"]
 
     def column(outs, indent):
