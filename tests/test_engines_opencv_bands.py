@@ -15,6 +15,7 @@ from kernelflip.engines import opencv  # noqa: E402
 def many_bands(monkeypatch):
     """Bands on small images, and as many as asked for."""
     monkeypatch.setattr(opencv, "BAND_ABOVE", 1)
+    monkeypatch.setattr(opencv, "BAND_ABOVE_1D", 1)
 
     def use(k):
         monkeypatch.setattr(opencv, "cores", lambda: k)
