@@ -156,8 +156,8 @@ def test_zero_columns_keep_nan_and_inf_in_the_fused_loop_so_auto_skips_the_scan(
     np.testing.assert_allclose(y[finite], ref[finite], rtol=1e-4, atol=1e-5)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kshape=st.sampled_from([(3, 3), (7, 5), (4, 9), (1, 6), (6, 1)]),
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kshape=st.sampled_from([(3, 3), (7, 5), (1, 6)]),  # each shape and rank compiles
        rank=st.integers(1, 5), xshape=st.tuples(st.integers(1, 40), st.integers(1, 70)),
        big=st.booleans(), mode=st.sampled_from(["full", "same", "valid"]),
        boundary=st.sampled_from(BOUNDARIES), dtype=st.sampled_from([np.float32, np.float64]),
