@@ -21,9 +21,10 @@ cost ``out * sum(m_a)`` instead of ``out * prod(m_a)``.
   dropped singular values, at most ``sqrt(m) * tol``.
 * **Floats, 3 or more axes**: rank 1 only (all unfoldings of rank 1).
 
-2-D float passes run as one fused numba loop per term (:mod:`.passes`: the
-image read once, the output written once) where numba is installed and the
-request has stride and dilation 1, else through cv2.sepFilter2D where OpenCV
+2-D float passes run as fused numba loops of up to four terms each
+(:mod:`.passes`: the image read once, the output written once) where numba
+is installed, the request has stride and dilation 1 and the rows are wide
+enough (:data:`FUSED_MIN_WIDTH`), else through cv2.sepFilter2D where OpenCV
 is installed, else scipy.ndimage.correlate1d; integers use exact numpy passes.
 """
 
@@ -230,7 +231,7 @@ def take_from(z, axis, s, k):
 
 # Narrower outputs go through cv2.sepFilter2D where OpenCV is installed: on short
 # rows the fused loops' setup per row costs more than OpenCV's two passes (Gaussian,
-# 2026-11-26 13:00, fused vs cv2.sepFilter2D: float32 128^2 11x11 25 us vs 22, 31x31
+# 2026-11-26 12:20, fused vs cv2.sepFilter2D: float32 128^2 11x11 25 us vs 22, 31x31
 # 58 vs 55, 256^2 58 vs 73 and 171 vs 209; float64 128^2 35 vs 46 and 87 vs 136).
 FUSED_MIN_WIDTH = {4: 256, 8: 128}
 
