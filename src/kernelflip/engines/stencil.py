@@ -43,9 +43,9 @@ from ._base import Engine, Problem, installed, register
 
 MAX_TAPS = 49  # compile time and register pressure grow with the taps
 # Two output rows share a loop, which then loads (M0 + 1) * M1 distinct values
-# per column.  Measured (numba 0.68, AVX2): up to 62 such loads LLVM vectorises
-# the loop (7x7: 56, 5x10: 60), from 64 on it does not and the loop is 8-10x
-# slower (8x8, 7x8, 3x16, 2x24, 1x49), so shapes above MAX_LOADS are refused.
+# per column.  Measured (numba 0.68 on this AVX-512 EPYC): LLVM vectorises loops
+# of up to 62 such loads (7x7: 56, 5x10: 60), none from 64 on, which run 8-10x
+# slower (8x8, 7x8, 3x16, 2x24, 1x49); shapes above MAX_LOADS are refused.
 MAX_LOADS = 60
 DTYPES = ("float32", "float64", "int64")
 PARALLEL_ABOVE = 1 << 18  # outputs above which two threads share the rows
