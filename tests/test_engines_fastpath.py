@@ -207,6 +207,49 @@ def test_short_path_of_opencvs_dft_keeps_nonfinite_data_out(dtype):
     np.testing.assert_array_equal(np.isinf(y), np.isinf(ref))
 
 
+@pytest.mark.parametrize("case", [
+    ((128, 128), (31, 31), np.float32, "constant"),
+    ((128, 128), (11, 11), np.float64, "reflect"),
+    ((300, 260), (31, 31), np.float32, "wrap"),  # two row bands from 256^2
+    ((300, 260), (21, 25), np.float64, "constant"),
+    ((20000,), (257,), np.float64, "constant"),
+])
+def test_short_dft_path_finds_nonfinite_samples_anywhere_in_the_image(case):
+    # the short path of OpenCV's DFT scans its output, not its input: a NaN or inf
+    # at any sample (corners and edges included, where a tile's margin reads it)
+    # must still reach the outputs the defining sum puts it in
+    shape, kshape, dtype, boundary = case
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(shape).astype(dtype)
+    h = rng.standard_normal(kshape).astype(dtype)
+    ops._FAST.clear()
+    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "opencv":
+        pytest.skip("the cost model prefers another engine here")
+    for _ in range(2):  # learn the short path on finite data
+        kf.convolve(x, h, mode="same", boundary=boundary)
+    runners = [v for v in ops._FAST.values() if v is not None]
+    assert runners and runners[0].engine == "opencv"
+    last = tuple(n - 1 for n in shape)
+    corners = {tuple(c) for c in np.ndindex(*(2,) * len(shape))}
+    spots = [tuple(l if k else 0 for k, l in zip(c, last)) for c in corners]
+    spots.append(tuple(n // 2 for n in shape))
+    spots.append(tuple(0 if a == 0 else n // 3 for a, n in enumerate(shape)))
+    for spot in spots:
+        for bad_value in (np.nan, np.inf, -np.inf):
+            bad = x.copy()
+            bad[spot] = bad_value
+            assert runners[0](bad, h) is None  # back to the general path
+            with np.errstate(invalid="ignore", over="ignore"):
+                y = kf.convolve(bad, h, mode="same", boundary=boundary).values
+                ref = kf.convolve(bad, h, mode="same", boundary=boundary,
+                                  method="direct").values
+            np.testing.assert_array_equal(np.isnan(y), np.isnan(ref))
+            np.testing.assert_array_equal(np.isinf(y), np.isinf(ref))
+            assert np.isfinite(ref).sum() < ref.size
+            fin = np.isfinite(ref)
+            np.testing.assert_allclose(y[fin], ref[fin], rtol=1e-3, atol=1e-3)
+
+
 @pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
 def test_stencil_requests_take_their_short_path_with_the_same_values(boundary):
     if not kf.engines.ENGINES["stencil"].available():

@@ -283,8 +283,19 @@ def _opencv_call(p, e):
             return filter2d(x2, w2, anchor, border, k)
 
     def run(x, w, w_finite=None):
-        # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (no 0 * inf)
-        if (dft or skips_zero_taps(w)) and not (
+        if dft:
+            # OpenCV's DFT spreads NaN/inf over its tile; the output, still in cache, is
+            # scanned instead of the input: a NaN or inf in x makes every output of each
+            # tile that reads it NaN or inf (no operation of a transform maps them back
+            # to finite values), and every sample of x is read by the tile of its own
+            # output (out_shape == x.shape here).  Non-finite output from finite data
+            # (overflow) also goes back to the general path, which gives the same.
+            if not (all_finite(w) if w_finite is None else w_finite):
+                return None
+            z = call(x[None], w[None])[0] if one_d else call(x, w)
+            return z if all_finite(z) else None
+        # its direct sum leaves zero taps out (no 0 * inf)
+        if skips_zero_taps(w) and not (
                 (all_finite(w) if w_finite is None else w_finite) and all_finite(x)):
             return None
         if one_d:

@@ -123,6 +123,15 @@ COST = {
 }
 # scipy.fft slows down per point once its input no longer fits in cache.
 FFT_SPILL_BYTES = 8 * 2**20
+# ... and float64 transforms of up to a few MiB cost more per unit than COST says:
+# (bytes of the real input up to which, factor on the estimate's variable part).
+# Fitted 2026-11-26 14:45 on 'same' 2-D cases, 192^2..768^2 with 11^2, 31^2 and
+# 63^2 kernels, best of 4 interleaved rounds against OpenCV's DFT path (load about
+# 1): measured / estimated 1.1-2.2 at 200^2 points (0.3 MiB), 1.9-2.1 at 270^2-360^2
+# (0.6-1.0 MiB), 1.4-1.5 at 400^2-480^2, 1.26-1.35 at 540^2-675^2 (one 0.86), 0.87-1.05
+# at 800^2 (5 MiB).  The transforms' fresh buffers fault in 250-1300 pages per call
+# at these sizes (float32: none); float32 was within 0.85-1.2 and keeps COST as it is.
+FFT_SMALL = {8: ((2**19, 1.3), (9 * 2**17, 2.0), (2 * 2**20, 1.43), (15 * 2**18, 1.3))}
 # and more once it outgrows the L3: (bytes above which, factor)
 FFT_SPILL_L3 = (32 * 2**20, 1.7)
 # One long 1-D transform costs more per unit than the rows and columns of a 2-D
@@ -323,6 +332,9 @@ def _estimate(p: Problem) -> dict[str, float]:
         elif name == "fft" and f["fft_points"] * size > FFT_SPILL_BYTES:
             spill = FFT_SPILL_L3[1] if f["fft_points"] * size > FFT_SPILL_L3[0] else FFT_SPILL
             t = spill * (t - b) + b
+        elif name == "fft" and size in FFT_SMALL:
+            nbytes = f["fft_points"] * size
+            t = next((v for top, v in FFT_SMALL[size] if nbytes <= top), 1.0) * (t - b) + b
         if key == "separable_fused":
             from .passes import parallel
 
