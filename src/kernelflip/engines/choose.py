@@ -81,7 +81,8 @@ from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
 #   31^2 and 1.0-1.3 on 11^2 (4096^2: 364 ms where OpenCV's direct sum took 156 ms);
 #   the slopes sit at the high end so that ties go to OpenCV, and 512^2 with 31^2
 #   (2.6-5 ms where the slope says 1.8) sets the fixed cost.
-# * stencil (unrolled loops, <= 49 taps, 2-D, two output rows per loop; refitted
+# * stencil (unrolled loops, one loop for <= 49 taps (taller: STENCIL_RUNS), 2-D,
+#   two output rows per loop; refitted
 #   2026-11-26 12:02, load 0.8-1.0; the runner alone, timed against
 #   cv2.filter2D, same process): time = max(a * taps * W, o) * outputs + fixed, with
 #   the floor o the memory traffic per output and W = 1 + STENCIL_WIDE * (taps -
@@ -151,10 +152,23 @@ OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # and their extra cost per tap above 25 taps, see COST.
 STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
 STENCIL_WIDE = 0.4
+# ... and the factor for kernels taken in runs of rows (stencil.run_rows: taller
+# than two rows' loads allow, up to 15x15), fitted 2026-11-26 15:20 (the runner
+# alone, best of 5 rounds of 10): two threads 2048^2 f32 9x9 .. 15x15 W = 1.2-1.3
+# (11x11 8.1 ms, OpenCV's direct sum 10.3), f64 1.28-1.5 (11x11 18.9 ms, OpenCV's
+# banded DFT 22.6); one thread 512^2 11x11 f32 1.32, f64 1.38.
+STENCIL_RUNS = 1.3
 # ns per multiply-add of the stencil loops' edge columns (vectorised down the
 # columns of two thin strips): 0.08-0.12 from float32 128^2 5x5 and 7x7 (15.0 and
 # 35.1 us; 19.5 and 51 when they were summed row by row), 0-0.23 for float64.
 STENCIL_EDGE = 0.1
+# ... for kernels in runs of rows, whose edge columns go tap by tap: 128^2 9x9 and
+# 11x11, 'same' against 'valid' of the same output size: 0.15-0.23 (23-35 us).
+STENCIL_EDGE_RUNS = 0.2
+# ... and ns per call of a run's loop (one per run and pair of output rows: its
+# taps and rows are set up anew): 128^2 float64 11x11 took 0.163-0.166 ms where
+# the terms above give 0.14.
+STENCIL_RUN_CALL = 100
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
@@ -360,15 +374,20 @@ def _estimate(p: Problem) -> dict[str, float]:
 def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
     """The stencil loops' estimate: compute or memory traffic, whichever takes longer,
     plus the M1 - 1 edge columns of each row (from two thin strips, column by column)."""
-    from .stencil import threaded
+    from .stencil import run_rows, threaded
 
     threads = 1
     if p.x.dtype.itemsize in STENCIL_PARALLEL and threaded(p):
         a, o = STENCIL_PARALLEL[p.x.dtype.itemsize]
         threads = 2
-    taps = p.w.size
-    wide = 1 + STENCIL_WIDE * max(taps - 25, 0) / 24
-    edges = p.out_shape[0] * (p.w.shape[1] - 1) * taps * STENCIL_EDGE / threads
+    taps, (m0, m1) = p.w.size, p.w.shape
+    edge, calls, b_rows = STENCIL_EDGE, 0.0, run_rows(m0, m1)
+    if b_rows < m0:  # a tall kernel, in runs of rows (a call per run and row pair)
+        wide, edge = STENCIL_RUNS, STENCIL_EDGE_RUNS
+        calls = -(-m0 // b_rows) * p.out_shape[0] / 2 * STENCIL_RUN_CALL / threads
+    else:
+        wide = 1 + STENCIL_WIDE * max(taps - 25, 0) / 24
+    edges = p.out_shape[0] * (m1 - 1) * taps * edge / threads + calls
     return max(a * wide * f["stencil"], o * f["out"]) + edges + b
 
 
