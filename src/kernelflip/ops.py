@@ -253,6 +253,7 @@ def _fast_runner(problem, e):
 def _opencv_call(p, e):
     """(x, w, w_finite) -> the output through cv2.filter2D (or its banded DFT path), or
     None; ``w_finite`` says whether the kernel's taps are all finite (None: not known)."""
+    from .engines import opencv as cvx
     from .engines.choose import all_finite
     from .engines.opencv import bands, filter2d, skips_zero_taps, uses_dft
 
@@ -273,7 +274,12 @@ def _opencv_call(p, e):
         return None
     border, one_d = _borders()[c.boundary], p.ndim == 1
     k = bands(xs, m, p.x.dtype.itemsize)  # the DFT path's bands, fixed by the shapes
-    if k == 1:
+    if k == 1 and cvx.takes_spectral(xs, p.w.size, p.x.dtype.itemsize):
+        spectral = cvx.spectral
+
+        def call(x2, w2):
+            return spectral(x2, w2, anchor, border)
+    elif k == 1:
         cv_anchor, filter2D = (anchor[1], anchor[0]), cv2.filter2D
 
         def call(x2, w2):

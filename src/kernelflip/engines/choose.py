@@ -40,7 +40,7 @@ import numpy as np
 
 from ._base import ENGINES, Problem
 from .ndimage import drops_taps
-from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
+from .opencv import bands, filter_shape, skips_zero_taps, takes_dft, takes_spectral
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -55,6 +55,10 @@ from .opencv import bands, filter_shape, skips_zero_taps, takes_dft
 # * opencv (direct sums): f32 0.022 ns per (span * tap) + 0.4 ns per output
 #   (2048^2: k3 2.46 ms, k5 4.36, k11 12.2; 4096^2 k11 49.7); f64 0.085 + 0.6
 #   (2048^2: k3 4.9 ms, k5 10.9; 512^2 k3 0.30).
+# * opencv_spectral (opencv.spectral: images under SPECTRAL_BELOW pixels on the DFT
+#   path; 2026-11-26 14:35-14:45, work arrays kept, kernel spectrum cached): ns per
+#   span log2(span), f32 0.23-0.30 (128^2: 13^2 89 us, 31^2 100, 63^2 140; 255^2 31^2
+#   307), f64 0.37-0.41 (128^2: 11^2 121 us, 63^2 215; 181^2 31^2 287; 255^2 493).
 # * opencv_dft: f32 0.5 ns per span log2(span) (0.43-0.77 over 128^2..4096^2;
 #   refitted to 0.42 on 2048^2/4096^2 with 31^2 kernels, 42 and 160-170 ms, 06:40),
 #   f64 0.6 (0.50-0.78); refitted at 08:15 to 0.44/0.52 on 1024^2 and 2048^2, with
@@ -117,6 +121,7 @@ COST = {
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.44, 0, 6_000), 8: (0.52, 0, 6_000)},
+    "opencv_spectral": {4: (0.27, 0, 10_000), 8: (0.39, 0, 10_000)},  # see opencv.spectral
     "stencil": {4: (0.0257, 0.25, 8_000), 8: (0.0471, 0.43, 8_000)},  # o: a floor
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
@@ -126,7 +131,7 @@ COST = {
 FFT_SPILL_BYTES = 8 * 2**20
 # ... and float64 transforms of up to a few MiB cost more per unit than COST says:
 # (bytes of the real input up to which, factor on the estimate's variable part).
-# Fitted 2026-11-26 14:45 on 'same' 2-D cases, 192^2..768^2 with 11^2, 31^2 and
+# Fitted 2026-11-26 14:10 on 'same' 2-D cases, 192^2..768^2 with 11^2, 31^2 and
 # 63^2 kernels, best of 4 interleaved rounds against OpenCV's DFT path (load about
 # 1): measured / estimated 1.1-2.2 at 200^2 points (0.3 MiB), 1.9-2.1 at 270^2-360^2
 # (0.6-1.0 MiB), 1.4-1.5 at 400^2-480^2, 1.26-1.35 at 540^2-675^2 (one 0.86), 0.87-1.05
@@ -153,7 +158,7 @@ OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
 STENCIL_WIDE = 0.4
 # ... and the factor for kernels taken in runs of rows (stencil.run_rows: taller
-# than two rows' loads allow, up to 15x15), fitted 2026-11-26 15:20 (the runner
+# than two rows' loads allow, up to 15x15), fitted 2026-11-26 14:20 (the runner
 # alone, best of 5 rounds of 10): two threads 2048^2 f32 9x9 .. 15x15 W = 1.2-1.3
 # (11x11 8.1 ms, OpenCV's direct sum 10.3), f64 1.28-1.5 (11x11 18.9 ms, OpenCV's
 # banded DFT 22.6); one thread 512^2 11x11 f32 1.32, f64 1.38.
@@ -356,7 +361,11 @@ def _estimate(p: Problem) -> dict[str, float]:
                 t = FUSED_SERIAL * (t - b) + b
         if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
             t = OLS_SPILL * (t - b) + b
-        if key == "opencv_dft":
+        if key == "opencv_dft" and p.ndim == 2 and takes_spectral(
+                p.x.shape, math.prod(filter_shape(p)), size):
+            a, o, b = COST["opencv_spectral"][size]
+            t = a * f["opencv_dft"] + b
+        elif key == "opencv_dft":
             if p.ndim == 2:
                 small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)
                 t = (t - b) * small + b
@@ -559,4 +568,6 @@ def _detail(name: str, p: Problem) -> str:
     k = bands(p.x.shape, filter_shape(p), size)
     if k > 1:
         return f" (DFT path, {k} {'column' if p.ndim == 1 else 'row'} bands)"
+    if p.ndim == 2 and takes_spectral(p.x.shape, math.prod(filter_shape(p)), size):
+        return " (DFT path as one transform, the kernel's spectrum kept)"
     return " (DFT path)"

@@ -1,0 +1,110 @@
+"""OpenCV's DFT path as one transform with the kernel's spectrum kept (opencv.spectral)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kernelflip as kf
+
+cv2 = pytest.importorskip("cv2")
+from kernelflip.engines import opencv  # noqa: E402
+
+BORDERS = ["BORDER_CONSTANT", "BORDER_REFLECT", "BORDER_REFLECT_101", "BORDER_REPLICATE"]
+
+
+def _reference(x, w, anchor, border):
+    """The defining sum in float64: dst[i, j] = sum w[a, b] E[i + a, j + b]."""
+    m0, m1 = w.shape
+    e = cv2.copyMakeBorder(x.astype(np.float64), anchor[0], m0 - 1 - anchor[0], anchor[1],
+                           m1 - 1 - anchor[1], border)
+    win = np.lib.stride_tricks.sliding_window_view(e, w.shape)
+    return np.einsum("ijab,ab->ij", win, w.astype(np.float64))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.tuples(st.integers(2, 50), st.integers(1, 50)),
+       m=st.tuples(st.integers(1, 20), st.integers(1, 20)),
+       frac=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+       border=st.sampled_from(BORDERS), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2**16))
+def test_spectral_is_the_defining_sum_for_any_shape_anchor_and_border(n, m, frac, border,
+                                                                       dtype, seed):
+    # kernels larger than the image, single columns, anchors at either end
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n).astype(dtype)
+    w = rng.standard_normal(m).astype(dtype)
+    anchor = tuple(int(round(f * (k - 1))) for f, k in zip(frac, m))
+    bt = getattr(cv2, border)
+    y = opencv.spectral(x, w, anchor, bt)
+    assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
+    ref = _reference(x, w, anchor, bt)
+    eps = np.finfo(dtype).eps
+    bound = 50 * eps * np.log2(4 * x.size * w.size) * (np.abs(x).max() * np.abs(w).sum())
+    assert np.abs(y - ref).max() <= bound
+
+
+def test_spectral_results_do_not_share_the_work_arrays_and_follow_the_kernels_values():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 1))  # one column: the cut-out rows are contiguous
+    w = rng.standard_normal((9, 1))
+    bt = cv2.BORDER_CONSTANT
+    y1 = opencv.spectral(x, w, (4, 0), bt)
+    keep = y1.copy()
+    w2 = w.copy()
+    w2[3, 0] += 1.0  # same shape and dtype, other values: not the kept spectrum
+    y2 = opencv.spectral(x, w2, (4, 0), bt)
+    np.testing.assert_array_equal(y1, keep)  # the second call did not write into y1
+    np.testing.assert_allclose(y2, _reference(x, w2, (4, 0), bt), atol=1e-12)
+    np.testing.assert_allclose(y1, _reference(x, w, (4, 0), bt), atol=1e-12)
+
+
+def test_spectral_from_several_threads_at_once():
+    rng = np.random.default_rng(2)
+    cases = [(rng.standard_normal((n, n + 3)), rng.standard_normal((k, k)))
+             for n, k in [(60, 15), (90, 31), (33, 9), (120, 21)]]
+    refs = [_reference(x, w, (k // 2, k // 2), cv2.BORDER_REFLECT)
+            for x, w in cases for k in [w.shape[0]]]
+    errors = []
+
+    def work(i):
+        x, w = cases[i]
+        k = w.shape[0]
+        for _ in range(20):
+            y = opencv.spectral(x, w, (k // 2, k // 2), cv2.BORDER_REFLECT)
+            if not np.allclose(y, refs[i], atol=1e-10):
+                errors.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("boundary", ["constant", "reflect", "symmetric", "edge"])
+def test_auto_takes_the_single_transform_on_small_images_with_large_kernels(dtype, boundary):
+    # 128^2 with 31^2 taps is OpenCV's DFT path; under SPECTRAL_BELOW it is one transform
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((128, 100)).astype(dtype)
+    h = rng.standard_normal((31, 25)).astype(dtype)
+    assert opencv.takes_spectral(x.shape, h.size, x.itemsize)
+    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "opencv":
+        pytest.skip("the cost model prefers another engine here")
+    ref = kf.convolve(x.astype(np.float64), h.astype(np.float64), mode="same",
+                      boundary=boundary, method="direct").values
+    scale = np.abs(x).max() * np.abs(h).sum()
+    tol = (2e-6 if dtype == np.float32 else 1e-13) * scale
+    for _ in range(3):  # the general path, then the short path
+        y = kf.convolve(x, h, mode="same", boundary=boundary).values
+        assert y.dtype == dtype
+        assert np.abs(y - ref).max() <= tol
+    assert not opencv.takes_spectral((1, 5000), 257, 8)  # one row: cv2.filter2D
+    assert not opencv.takes_spectral((256, 256), 961, 4)  # bands from here
+    assert not opencv.takes_spectral((128, 128), 9, 8)  # the direct sum
