@@ -90,7 +90,7 @@ def test_spectral_from_several_threads_at_once():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("boundary", ["constant", "reflect", "symmetric", "edge"])
 def test_auto_takes_the_single_transform_on_small_images_with_large_kernels(dtype, boundary):
-    # 128^2 with 31^2 taps is OpenCV's DFT path; under SPECTRAL_BELOW it is one transform
+    # 128^2 with 31^2 taps is OpenCV's DFT path; up to SPECTRAL_MAX it is one transform
     rng = np.random.default_rng(3)
     x = rng.standard_normal((128, 100)).astype(dtype)
     h = rng.standard_normal((31, 25)).astype(dtype)
@@ -106,5 +106,6 @@ def test_auto_takes_the_single_transform_on_small_images_with_large_kernels(dtyp
         assert y.dtype == dtype
         assert np.abs(y - ref).max() <= tol
     assert not opencv.takes_spectral((1, 5000), 257, 8)  # one row: cv2.filter2D
-    assert not opencv.takes_spectral((256, 256), 961, 4)  # bands from here
+    assert not opencv.takes_spectral((1024, 1024), 961, 4)  # bands from here
+    assert opencv.takes_spectral((512, 512), 961, 8) and not opencv.takes_spectral((513, 512), 961, 8)
     assert not opencv.takes_spectral((128, 128), 9, 8)  # the direct sum

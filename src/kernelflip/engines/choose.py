@@ -55,7 +55,7 @@ from .opencv import bands, filter_shape, skips_zero_taps, takes_dft, takes_spect
 # * opencv (direct sums): f32 0.022 ns per (span * tap) + 0.4 ns per output
 #   (2048^2: k3 2.46 ms, k5 4.36, k11 12.2; 4096^2 k11 49.7); f64 0.085 + 0.6
 #   (2048^2: k3 4.9 ms, k5 10.9; 512^2 k3 0.30).
-# * opencv_spectral (opencv.spectral: images under SPECTRAL_BELOW pixels on the DFT
+# * opencv_spectral (opencv.spectral: images up to SPECTRAL_MAX pixels on the DFT
 #   path; 2026-11-26 14:35-14:45, work arrays kept, kernel spectrum cached): ns per
 #   span log2(span), f32 0.23-0.30 (128^2: 13^2 89 us, 31^2 100, 63^2 140; 255^2 31^2
 #   307), f64 0.37-0.41 (128^2: 11^2 121 us, 63^2 215; 181^2 31^2 287; 255^2 493).

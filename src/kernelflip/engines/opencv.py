@@ -13,7 +13,7 @@ engine is not exact and never receives integer or non-finite data from
 OpenCV runs its direct sums on all cores but its DFT path on one; on large
 images :func:`filter2d` splits that path into row bands, one per core, and
 recomputes the few rows at each seam (2048^2 float32 with a 31x31 kernel,
-2 cores: 23 ms instead of 43).  On small images (under SPECTRAL_BELOW pixels)
+2 cores: 23 ms instead of 43).  On small images (up to SPECTRAL_MAX pixels)
 that path is :func:`spectral`: one transform of the whole image, the
 kernel's spectrum kept for the next call with the same kernel, work arrays
 reused (128^2 float32 with 31x31: 0.10 ms against 0.18 for cv2.filter2D).
@@ -65,9 +65,9 @@ def filter_shape(p: Problem) -> tuple:
 
 def takes_spectral(shape: tuple, w_size: int, itemsize: int) -> bool:
     """True when :func:`filter2d` computes a DFT-path request by :func:`spectral`: 2-D
-    images (more than one row) of fewer than SPECTRAL_BELOW pixels."""
-    return (len(shape) == 2 and shape[0] > 1 and math.prod(shape) < SPECTRAL_BELOW
-            and uses_dft(w_size, itemsize))
+    images (more than one row) of up to SPECTRAL_MAX pixels."""
+    return (len(shape) == 2 and shape[0] > 1 and uses_dft(w_size, itemsize)
+            and math.prod(shape) <= SPECTRAL_MAX.get(itemsize, 0))
 
 
 def takes_dft(p: Problem) -> bool:
@@ -97,6 +97,8 @@ def bands(shape: tuple, wshape: tuple, itemsize: int) -> int:
         shape, wshape = shape[1:], wshape[1:]
     if len(shape) not in (1, 2) or not uses_dft(math.prod(wshape), itemsize):
         return 1
+    if takes_spectral(shape, math.prod(wshape), itemsize):  # one transform instead
+        return 1
     if math.prod(shape) < (BAND_ABOVE_1D if len(shape) == 1 else BAND_ABOVE):
         return 1
     return max(1, min(cores(), shape[0] // (BAND_ROWS * wshape[0])))
@@ -121,10 +123,14 @@ def _pool():
 _SPECTRA: dict = {}
 SPECTRA_KEPT = 16
 _WORK = threading.local()
-# Images of fewer pixels than this on OpenCV's DFT path go through spectral(): 64^2
-# to 255^2, float32 13^2..63^2 kernels took 0.2-0.7 of cv2.filter2D's time, float64
-# 9^2..63^2 0.35-0.9 (2026-11-26 14:35; bands take over from BAND_ABOVE).
-SPECTRAL_BELOW = 1 << 16
+# Images of up to this many pixels (per itemsize) on OpenCV's DFT path go through
+# spectral(), not cv2.filter2D or its bands.  2026-11-26 14:35-14:55, 'same', best of
+# repeats: 64^2 to 255^2, float32 13^2..63^2 kernels took 0.2-0.7 of cv2.filter2D's
+# time, float64 9^2..63^2 0.35-0.9; against two bands: float32 256^2 31^2 0.31 ms vs
+# 1.11, 512^2 1.20 vs 2.7-3.4, 640^2 2.1-2.9 vs 4.1-5.6, 1024^2 6.9-10.2 vs 7.3-8.7;
+# float64 256^2 0.47-0.58 vs 0.78-1.13, 512^2 2.1-2.3 vs 2.6-2.9, 640^2 4.0-4.2 vs
+# 3.3-6.0, 1024^2 13.7-19 vs 7.9-14.5 (one thread against two).
+SPECTRAL_MAX = {4: 1 << 19, 8: 1 << 18}
 
 
 def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
