@@ -329,3 +329,39 @@ def test_all_finite_finds_every_nan_and_inf(dtype, shape, layout):
             assert not choose.all_finite(view(b)), (pos, bad)
     big = np.full(shape, np.finfo(dtype).max, dtype=dtype)  # sums overflow; all finite
     assert choose.all_finite(view(big))
+
+
+def test_fft_keeps_kernel_spectra_by_value_and_within_its_bytes(monkeypatch):
+    from kernelflip.engines import fft
+
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((40, 50, 6))
+    h = rng.standard_normal((7, 5, 3))
+    fft._SPECTRA.clear()
+    ref = kf.convolve(x, h, mode="same", method="direct").values
+    for _ in range(2):  # the second call reads the kept spectrum
+        np.testing.assert_allclose(kf.convolve(x, h, mode="same", method="fft").values, ref,
+                                   atol=1e-11)
+    assert len(fft._SPECTRA) == 1
+    (kept,) = fft._SPECTRA.values()
+    assert not kept.flags.writeable
+    before = kept.copy()
+    h2 = h.copy()
+    h2[3, 2, 1] += 1.0  # same shape and lengths, other values: a spectrum of its own
+    np.testing.assert_allclose(kf.convolve(x, h2, mode="same", method="fft").values,
+                               kf.convolve(x, h2, mode="same", method="direct").values,
+                               atol=1e-11)
+    np.testing.assert_array_equal(kept, before)  # the call did not multiply into it
+    assert len(fft._SPECTRA) == 2
+    # at most SPECTRA_BYTES in all, least recently used dropped first
+    monkeypatch.setattr(fft, "SPECTRA_BYTES", 3 * kept.nbytes)
+    kf.convolve(x, h * 2, mode="same", method="fft")
+    assert len(fft._SPECTRA) == 3
+    kf.convolve(x, h * 3, mode="same", method="fft")
+    assert len(fft._SPECTRA) == 3
+    keys = [k[-1] for k in fft._SPECTRA]
+    assert np.ascontiguousarray(h[::-1, ::-1, ::-1]).tobytes() not in keys  # the oldest
+    monkeypatch.setattr(fft, "SPECTRA_BYTES", kept.nbytes)  # too large to keep
+    fft._SPECTRA.clear()
+    kf.convolve(x, h, mode="same", method="fft")
+    assert len(fft._SPECTRA) == 0

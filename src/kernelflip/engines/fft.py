@@ -10,6 +10,10 @@ padded in memory: the transform's zero padding is the extension.  ``oa``
 is scipy.signal.oaconvolve on the extended region (long signals, small
 kernels against large images).
 
+A kernel's spectrum is kept (up to SPECTRA_BYTES in all) for the next call
+with the same kernel values and transform lengths, which then makes two
+transforms instead of three.
+
 Neither is exact: the result differs from direct summation by rounding of
 order ``eps * log2(L) * sum_r |x||w|`` (eps of the working dtype; float32
 stays float32 and has float32's eps), and one NaN or inf spreads over the
@@ -20,6 +24,8 @@ here.
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -27,6 +33,44 @@ from ._base import Engine, Problem, extend, register
 
 WORKERS = os.cpu_count() or 1
 SERIAL_BELOW = 2**17  # transform points under which one worker is faster
+# Kernel spectra kept for the next call with the same kernel (bytes, shape, dtype)
+# and transform lengths: one of the three transforms of a call.  At most this many
+# bytes in all (least recently used dropped first); larger spectra are not kept.
+SPECTRA_BYTES = 64 * 2**20
+_SPECTRA: OrderedDict = OrderedDict()
+_SPECTRA_LOCK = threading.Lock()
+
+
+def spectrum(w: np.ndarray, lens: tuple, workers: int, real: bool) -> np.ndarray:
+    """``rfftn(w, lens)`` (``fftn`` when not ``real``), kept for the next call with the
+    same kernel values and lengths (read-only).
+
+    >>> w = np.arange(6.0).reshape(2, 3)
+    >>> s = spectrum(w, (4, 4), 1, True)
+    >>> bool(np.allclose(s, np.fft.rfftn(w, (4, 4), axes=(0, 1))))
+    True
+    >>> spectrum(w, (4, 4), 1, True) is s
+    True
+    """
+    import scipy.fft as sf
+
+    key = (w.shape, w.dtype.str, tuple(lens), real, w.tobytes())
+    with _SPECTRA_LOCK:
+        hit = _SPECTRA.get(key)
+        if hit is not None:
+            _SPECTRA.move_to_end(key)
+            return hit
+    axes = tuple(range(w.ndim))
+    f = sf.rfftn if real else sf.fftn
+    spec = f(w, lens, axes=axes, workers=workers)
+    spec.flags.writeable = False
+    if spec.nbytes <= SPECTRA_BYTES // 2:
+        with _SPECTRA_LOCK:
+            _SPECTRA[key] = spec
+            total = sum(v.nbytes for v in _SPECTRA.values())
+            while total > SPECTRA_BYTES:
+                total -= _SPECTRA.popitem(last=False)[1].nbytes
+    return spec
 
 
 def dilate(w: np.ndarray, dilation) -> np.ndarray:
@@ -106,11 +150,11 @@ class FFT(Engine):
         workers = WORKERS if np.prod(lens, dtype=float) >= SERIAL_BELOW else 1
         if a.dtype.kind != "c" and wf.dtype.kind != "c":
             spec = sf.rfftn(a, lens, axes=axes, workers=workers)
-            spec *= sf.rfftn(wf, lens, axes=axes, workers=workers)
+            spec *= spectrum(wf, lens, workers, True)
             full = sf.irfftn(spec, lens, axes=axes, workers=workers)
         else:
             spec = sf.fftn(a, lens, axes=axes, workers=workers)
-            spec *= sf.fftn(wf, lens, axes=axes, workers=workers)
+            spec *= spectrum(wf, lens, workers, False)
             full = sf.ifftn(spec, lens, axes=axes, workers=workers)
         sl = tuple(slice(o, o + s * (k - 1) + 1, s) for o, s, k in
                    zip(offs, c.stride, c.out_shape))
