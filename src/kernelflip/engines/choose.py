@@ -18,7 +18,9 @@ Rules, in order:
 4. among the rest, the lowest estimated time; on 1-D/2-D float data that
    OpenCV takes, the compiled loops' estimate carries a penalty for sharing
    the machine (COMPILED_SHARED), so OpenCV is preferred there; OpenCV's DFT
-   path is charged for the bands it runs in on large images (BAND_GAIN).
+   path is charged as one transform with the kernel's spectrum kept on images
+   of up to opencv.SPECTRAL_MAX pixels (opencv_spectral), for the bands it
+   runs in on larger ones (BAND_GAIN).
 
 Each estimate is ``constant * feature + per-output + fixed`` (ns), the
 feature being the work the engine does (multiply-adds, ``L log2 L`` for

@@ -78,6 +78,22 @@ def cache_dir() -> str:
     return d if os.access(d, os.W_OK) else tempfile.gettempdir()
 
 
+# The generated modules' edge strips: extended columns c0..c1-1 and rows q0..q1-1
+# of the image, stored column by column.
+_STRIP = [
+    "@numba.njit(nogil=True, cache=True, fastmath={'contract'}, boundscheck=False)",
+    "def strip(x, rowmap, colmap, q0, q1, c0, c1, cval):",
+    "    # extended columns c0..c1-1, rows q0..q1-1, stored column by column",
+    "    s = np.empty((max(c1 - c0, 0), q1 - q0), dtype=x.dtype)",
+    "    for c in range(c0, c1):",
+    "        col = colmap[c]",
+    "        for q in range(q0, q1):",
+    "            src = rowmap[q]",
+    "            s[c - c0, q - q0] = cval if src < 0 or col < 0 else x[src, col]",
+    "    return s",
+]
+
+
 def source(m0: int, m1: int) -> str:
     """The Python source of the loop for an ``m0 x m1`` kernel.
 
@@ -101,16 +117,7 @@ def source(m0: int, m1: int) -> str:
         "import numba",
         "",
         "",
-        "@numba.njit(nogil=True, cache=True, fastmath={'contract'}, boundscheck=False)",
-        "def strip(x, rowmap, colmap, q0, q1, c0, c1, cval):",
-        "    # extended columns c0..c1-1, rows q0..q1-1, stored column by column",
-        "    s = np.empty((max(c1 - c0, 0), q1 - q0), dtype=x.dtype)",
-        "    for c in range(c0, c1):",
-        "        col = colmap[c]",
-        "        for q in range(q0, q1):",
-        "            src = rowmap[q]",
-        "            s[c - c0, q - q0] = cval if src < 0 or col < 0 else x[src, col]",
-        "    return s",
+        *_STRIP,
         "",
         "",
         "@numba.njit(nogil=True, cache=True, fastmath={'contract'}, boundscheck=False)",
@@ -176,16 +183,7 @@ def runs_source(b: int, r: int, m1: int) -> str:
         "import numba",
         "",
         "",
-        njit,
-        "def strip(x, rowmap, colmap, q0, q1, c0, c1, cval):",
-        "    # extended columns c0..c1-1, rows q0..q1-1, stored column by column",
-        "    s = np.empty((max(c1 - c0, 0), q1 - q0), dtype=x.dtype)",
-        "    for c in range(c0, c1):",
-        "        col = colmap[c]",
-        "        for q in range(q0, q1):",
-        "            src = rowmap[q]",
-        "            s[c - c0, q - q0] = cval if src < 0 or col < 0 else x[src, col]",
-        "    return s",
+        *_STRIP,
     ]
     for h in sorted({b, r} - {0}):
         body, body1 = (" + ".join(f"w{a}_{c} * r{a + d}[j{f' + {c}' if c else ''}]"
