@@ -83,8 +83,10 @@ def test_auto_uses_tiles_when_they_are_cheapest_but_not_with_nan(monkeypatch):
 
     x = np.random.default_rng(0).random((2048, 2048)).astype(np.float32)
     h = np.random.default_rng(1).random((31, 31)).astype(np.float32)
-    # the whole-image transforms made dear: the tiles are then the cheapest engine
-    cost = dict(choose.COST, fft={4: (50.0, 0, 0)}, opencv_dft={4: (50.0, 0, 0)})
+    # the whole-image transforms and OpenCV's DFT paths made dear: the overlap-save
+    # tiles are then the cheapest engine
+    cost = dict(choose.COST, fft={4: (50.0, 0, 0)}, opencv_dft={4: (50.0, 0, 0)},
+                opencv_spectral={4: (50.0, 0, 0)})
     monkeypatch.setattr(choose, "COST", cost)
     choose._ESTIMATES.clear()
     try:

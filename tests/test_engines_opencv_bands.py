@@ -17,6 +17,7 @@ def many_bands(monkeypatch):
     monkeypatch.setattr(opencv, "BAND_ABOVE", 1)
     monkeypatch.setattr(opencv, "BAND_ABOVE_1D", 1)
     monkeypatch.setattr(opencv, "SPECTRAL_MAX", {})  # not one transform instead
+    monkeypatch.setattr(opencv, "TILES_DTYPES", ())  # nor tiles
 
     def use(k):
         monkeypatch.setattr(opencv, "cores", lambda: k)
@@ -48,7 +49,8 @@ def test_bands_match_one_call(many_bands, k, border, anchor):
 def test_no_bands_for_small_images_direct_sums_or_short_kernels_of_rows():
     assert opencv.bands((128, 128), (31, 31), 4) == 1  # below BAND_ABOVE
     assert opencv.bands((512, 512), (31, 31), 4) == 1  # one transform (spectral)
-    assert opencv.bands((1024, 1024), (31, 31), 4) == min(opencv.cores(), 1024 // 62)
+    assert opencv.bands((1024, 1024), (31, 31), 8) == min(opencv.cores(), 1024 // 62)
+    assert opencv.bands((1024, 1024), (31, 31), 4) == 1  # float32: tiles
     assert opencv.bands((2048, 2048), (11, 11), 4) == 1  # float32 11x11: a direct sum
     assert opencv.bands((2048, 2048), (11, 11), 8) == min(opencv.cores(), 2048 // 44)
     assert opencv.bands((600, 2048), (200, 1), 8) == 1  # bands under 4 kernel heights

@@ -109,3 +109,86 @@ def test_auto_takes_the_single_transform_on_small_images_with_large_kernels(dtyp
     assert not opencv.takes_spectral((1024, 1024), 961, 4)  # bands from here
     assert opencv.takes_spectral((512, 512), 961, 8) and not opencv.takes_spectral((513, 512), 961, 8)
     assert not opencv.takes_spectral((128, 128), 9, 8)  # the direct sum
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.tuples(st.integers(2, 90), st.integers(1, 90)),
+       m=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+       frac=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+       border=st.sampled_from(BORDERS), tile=st.sampled_from([8, 16, 30]),
+       seed=st.integers(0, 2**16))
+def test_spectral_tiles_are_the_defining_sum_for_any_tiling(n, m, frac, border, tile, seed):
+    # small tiles: many of them, short last ones in both directions, one or two threads
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n).astype(np.float32)
+    w = rng.standard_normal(m).astype(np.float32)
+    anchor = tuple(int(round(f * (k - 1))) for f, k in zip(frac, m))
+    bt = getattr(cv2, border)
+    old = opencv.TILE
+    opencv.TILE = tile
+    try:
+        y = opencv.spectral_tiles(x, w, anchor, bt)
+    finally:
+        opencv.TILE = old
+    assert y.shape == x.shape and y.dtype == x.dtype
+    ref = _reference(x, w, anchor, bt)
+    bound = 200 * np.finfo(np.float32).eps * np.log2(4 * w.size) * (
+        np.abs(x).max() * np.abs(w).sum())
+    assert np.abs(y - ref).max() <= bound
+
+
+def test_spectral_tiles_spread_nan_over_the_tiles_that_read_it_only(monkeypatch):
+    # one thread, tiles in row-major order: the tile after the NaN's is short, and
+    # its margin must not keep the previous tile's values (NaN spreads through a DFT)
+    monkeypatch.setattr(opencv, "TILE", 32)
+    monkeypatch.setattr(opencv, "cores", lambda: 1)
+    x = np.ones((100, 100), np.float32)
+    w = np.ones((5, 5), np.float32)
+    l0, l1 = opencv.tile_size(w.shape)
+    t0, t1 = l0 - 4, l1 - 4  # outputs per tile
+    assert (l1, t1) == (32, 28)  # tile columns of outputs 0, 28, 56 and 84 (short: 16)
+    # read by tile column 2 only (tile 3 reads from image column 82 on); in tile 2's
+    # buffer it sits at column 78 - 54 = 24, inside the short tile's margin (20..31)
+    col = 78
+    x[5, col] = np.nan
+    y = opencv.spectral_tiles(x, w, (2, 2), cv2.BORDER_CONSTANT)
+    assert np.isnan(y[:t0, 2 * t1:3 * t1]).all()  # the whole tile that reads it
+    nan = np.zeros(y.shape, bool)
+    nan[:t0, 2 * t1:3 * t1] = True
+    assert np.isfinite(y[~nan]).all()
+
+
+def test_auto_and_its_short_path_take_the_tiles_on_large_float32_images(monkeypatch):
+    monkeypatch.setattr(opencv, "SPECTRAL_MAX", {4: 1000, 8: 1000})
+    monkeypatch.setattr(opencv, "TILE", 32)
+    from kernelflip import ops
+    from kernelflip.engines import choose
+
+    ops._FAST.clear()
+    choose._ESTIMATES.clear()
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((90, 75)).astype(np.float32)
+    h = rng.standard_normal((13, 11)).astype(np.float32)  # 143 taps: OpenCV's DFT path
+    assert opencv.takes_tiles(x.shape, h.size, 4) and opencv.bands(x.shape, h.shape, 4) == 1
+    assert not opencv.takes_tiles(x.shape, h.size, 8)  # float64 keeps the bands
+    c = kf.choose_method(x, h, mode="same", boundary="reflect")
+    try:
+        if c.method != "opencv":
+            pytest.skip("the cost model prefers another engine here")
+        assert "tiles" in c.reason
+        ref = kf.convolve(x.astype(np.float64), h.astype(np.float64), mode="same",
+                          boundary="reflect", method="direct").values
+        for _ in range(3):  # the general path, then the short path
+            y = kf.convolve(x, h, mode="same", boundary="reflect").values
+            assert np.abs(y - ref).max() <= 1e-5 * np.abs(ref).max()
+        assert any(v is not None and v.engine == "opencv" for v in ops._FAST.values())
+        bad = x.copy()
+        bad[80, 3] = np.inf
+        with np.errstate(invalid="ignore"):
+            y = kf.convolve(bad, h, mode="same", boundary="reflect").values
+            want = kf.convolve(bad, h, mode="same", boundary="reflect", method="direct").values
+        np.testing.assert_array_equal(np.isnan(y), np.isnan(want))
+        np.testing.assert_array_equal(np.isinf(y), np.isinf(want))
+    finally:
+        ops._FAST.clear()
+        choose._ESTIMATES.clear()

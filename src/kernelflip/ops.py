@@ -279,6 +279,11 @@ def _opencv_call(p, e):
 
         def call(x2, w2):
             return spectral(x2, w2, anchor, border)
+    elif k == 1 and cvx.takes_tiles(xs, p.w.size, p.x.dtype.itemsize):
+        tiles = cvx.spectral_tiles
+
+        def call(x2, w2):
+            return tiles(x2, w2, anchor, border)
     elif k == 1:
         cv_anchor, filter2D = (anchor[1], anchor[0]), cv2.filter2D
 

@@ -42,7 +42,15 @@ import numpy as np
 
 from ._base import ENGINES, Problem
 from .ndimage import drops_taps
-from .opencv import bands, filter_shape, skips_zero_taps, takes_dft, takes_spectral
+from .opencv import (
+    bands,
+    filter_shape,
+    skips_zero_taps,
+    takes_dft,
+    takes_spectral,
+    takes_tiles,
+    tile_size,
+)
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -206,6 +214,10 @@ OLS_SPILL = 1.5
 # case of the grid; the compiled loops stay the choice for 3-D, integers and
 # complex data, and behind OpenCV's DFT for non-finite data.
 COMPILED_SHARED = 4.0
+# opencv.spectral_tiles costs this much more per unit than one transform (the
+# tiles' copies and zero margins): 2048^2 float32 31^2 15-23 ms where the units give
+# 12.5 (TILES_SLOWER 1.3 at the low end; ties go to the other engines).
+TILES_SLOWER = 1.3
 # OpenCV's DFT path split into k row bands on k cores runs k * BAND_GAIN times
 # as fast (2048^2 float32 with 31x31, 2 bands: 23.5 ms against 43).
 BAND_GAIN = 0.9
@@ -367,6 +379,10 @@ def _estimate(p: Problem) -> dict[str, float]:
                 p.x.shape, math.prod(filter_shape(p)), size):
             a, o, b = COST["opencv_spectral"][size]
             t = a * f["opencv_dft"] + b
+        elif key == "opencv_dft" and p.ndim == 2 and takes_tiles(
+                p.x.shape, math.prod(filter_shape(p)), size):
+            a, o, b = COST["opencv_spectral"][size]
+            t = a * TILES_SLOWER * _tiles_units(p) / (BAND_GAIN * 2) + b
         elif key == "opencv_dft":
             if p.ndim == 2:
                 small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)
@@ -380,6 +396,15 @@ def _estimate(p: Problem) -> dict[str, float]:
     if "compiled" in est and "opencv" in est and floats2d:
         est["compiled"] *= COMPILED_SHARED
     return est
+
+
+def _tiles_units(p: Problem) -> float:
+    """Transform work of opencv.spectral_tiles: tiles x L log2 L per tile of L points."""
+    fs = filter_shape(p)
+    lens = tile_size(fs)
+    tiles = math.prod(-(-n // (length - m + 1)) for n, length, m in zip(p.x.shape, lens, fs))
+    points = math.prod(lens)
+    return tiles * points * math.log2(points)
 
 
 def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
@@ -572,4 +597,7 @@ def _detail(name: str, p: Problem) -> str:
         return f" (DFT path, {k} {'column' if p.ndim == 1 else 'row'} bands)"
     if p.ndim == 2 and takes_spectral(p.x.shape, math.prod(filter_shape(p)), size):
         return " (DFT path as one transform, the kernel's spectrum kept)"
+    if p.ndim == 2 and takes_tiles(p.x.shape, math.prod(filter_shape(p)), size):
+        lens = "x".join(map(str, tile_size(filter_shape(p))))
+        return f" (DFT path in tiles of {lens} on two threads, the kernel's spectrum kept)"
     return " (DFT path)"

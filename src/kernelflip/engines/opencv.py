@@ -97,7 +97,8 @@ def bands(shape: tuple, wshape: tuple, itemsize: int) -> int:
         shape, wshape = shape[1:], wshape[1:]
     if len(shape) not in (1, 2) or not uses_dft(math.prod(wshape), itemsize):
         return 1
-    if takes_spectral(shape, math.prod(wshape), itemsize):  # one transform instead
+    if takes_spectral(shape, math.prod(wshape), itemsize) or takes_tiles(
+            shape, math.prod(wshape), itemsize):  # one transform, or tiles, instead
         return 1
     if math.prod(shape) < (BAND_ABOVE_1D if len(shape) == 1 else BAND_ABOVE):
         return 1
@@ -131,6 +132,13 @@ _WORK = threading.local()
 # float64 256^2 0.47-0.58 vs 0.78-1.13, 512^2 2.1-2.3 vs 2.6-2.9, 640^2 4.0-4.2 vs
 # 3.3-6.0, 1024^2 13.7-19 vs 7.9-14.5 (one thread against two).
 SPECTRAL_MAX = {4: 1 << 19, 8: 1 << 18}
+# Larger float32 images go through spectral_tiles() instead of the bands: 2048^2 with
+# 31^2 15-23 ms against 25-31 for two bands, 63^2 17-21 against 26-28; 1024^2 4.4-6.4
+# against 9-11; 4096^2 75-90 against 98-104 (2026-11-26 15:20-15:30, tiles of 384^2
+# and 512^2; 256^2 and 768^2-1024^2 were slower).  float64 tiles were slower than the
+# bands (2048^2 31^2: 47-61 ms against 29; OpenCV's float64 DFT takes twice as long).
+TILES_DTYPES = (4,)
+TILE = 384
 
 
 def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
@@ -159,26 +167,113 @@ def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
 
     (n0, n1), (m0, m1) = src.shape, w.shape
     l0, l1 = cv2.getOptimalDFTSize(n0 + m0 - 1), cv2.getOptimalDFTSize(n1 + m1 - 1)
-    key = (w.shape, w.dtype.char, l0, l1, w.tobytes())
-    spec = _SPECTRA.get(key)
-    if spec is None:
-        wf = np.zeros((l0, l1), dtype=src.dtype)
-        wf[:m0, :m1] = w[::-1, ::-1]
-        spec = cv2.dft(wf)
-        if len(_SPECTRA) >= SPECTRA_KEPT:
-            _SPECTRA.clear()
-        _SPECTRA[key] = spec
-    # the lines past E only reach outputs that are cut off: the border fills them
+    spec = _kernel_spectrum(w, l0, l1, src.dtype)
     # two work arrays per thread, written in place: fresh ones for each transform
     # fault their pages in on every call (128^2 float64 with 63^2: 550 us against 215)
-    b = getattr(_WORK, "b", None)
-    if b is None or b[0].shape != (l0, l1) or b[0].dtype != src.dtype:
-        b = _WORK.b = (np.empty((l0, l1), src.dtype), np.empty((l0, l1), src.dtype))
+    b = _work_arrays((l0, l1), src.dtype)
+    # the lines past E only reach outputs that are cut off: the border fills them
     e = cv2.copyMakeBorder(src, anchor[0], l0 - n0 - anchor[0], anchor[1],
                            l1 - n1 - anchor[1], border, dst=b[0])
     z = cv2.idft(cv2.mulSpectrums(cv2.dft(e, dst=b[1]), spec, 0, c=b[0]), dst=b[1],
                  flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
     return z[m0 - 1:m0 - 1 + n0, m1 - 1:m1 - 1 + n1].copy()  # not a view of b
+
+
+def _kernel_spectrum(w: np.ndarray, l0: int, l1: int, dtype) -> np.ndarray:
+    """The DFT (OpenCV's packed real format) of the flipped kernel padded to l0 x l1,
+    kept per kernel bytes, shape, dtype and size."""
+    import cv2
+
+    key = (w.shape, w.dtype.char, l0, l1, w.tobytes())
+    spec = _SPECTRA.get(key)
+    if spec is None:
+        wf = np.zeros((l0, l1), dtype=dtype)
+        wf[:w.shape[0], :w.shape[1]] = w[::-1, ::-1]
+        spec = cv2.dft(wf)
+        if len(_SPECTRA) >= SPECTRA_KEPT:
+            _SPECTRA.clear()
+        _SPECTRA[key] = spec
+    return spec
+
+
+def _work_arrays(shape: tuple, dtype) -> tuple:
+    """This thread's two work arrays of ``shape`` (kept between calls)."""
+    b = getattr(_WORK, "b", None)
+    if b is None or b[0].shape != shape or b[0].dtype != dtype:
+        b = _WORK.b = (np.empty(shape, dtype), np.empty(shape, dtype))
+    return b
+
+
+def takes_tiles(shape: tuple, w_size: int, itemsize: int) -> bool:
+    """True when :func:`filter2d` computes a DFT-path request by :func:`spectral_tiles`:
+    float32 2-D images larger than SPECTRAL_MAX pixels."""
+    return (itemsize in TILES_DTYPES and len(shape) == 2 and shape[0] > 1
+            and uses_dft(w_size, itemsize) and math.prod(shape) > SPECTRAL_MAX.get(itemsize, 0))
+
+
+def tile_size(wshape: tuple) -> tuple:
+    """Per axis, the transform length of :func:`spectral_tiles`' tiles."""
+    import cv2
+
+    return tuple(cv2.getOptimalDFTSize(max(TILE, 2 * m)) for m in wshape)
+
+
+def spectral_tiles(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
+    """:func:`spectral` in tiles (overlap-save), taken in turn by two threads.
+
+    The image is extended once (``cv2.copyMakeBorder``); each tile of
+    ``L - M + 1`` outputs per axis (``L`` from :func:`tile_size`) transforms
+    its ``L`` extended lines, multiplies by the kernel's spectrum (kept, as in
+    :func:`spectral`) and keeps the outputs that nothing wrapped into.  The
+    tiles go to whichever thread is free, so a core taken by another process
+    slows the call by its share of the tiles, not by a fixed half.  NaN/inf
+    spread over the tiles that read them.
+
+    >>> import numpy as np, cv2
+    >>> x = np.random.default_rng(0).random((700, 650)).astype(np.float32)
+    >>> w = np.random.default_rng(1).random((31, 17)).astype(np.float32)
+    >>> y = spectral_tiles(x, w, (15, 8), cv2.BORDER_REFLECT)
+    >>> ref = cv2.filter2D(x, -1, w, anchor=(8, 15), borderType=cv2.BORDER_REFLECT)
+    >>> bool(np.abs(y - ref).max() < 1e-5 * np.abs(ref).max())
+    True
+    """
+    import cv2
+
+    (n0, n1), (m0, m1) = src.shape, w.shape
+    l0, l1 = tile_size(w.shape)
+    t0, t1 = l0 - m0 + 1, l1 - m1 + 1
+    spec = _kernel_spectrum(w, l0, l1, src.dtype)
+    e = cv2.copyMakeBorder(src, anchor[0], m0 - 1 - anchor[0], anchor[1], m1 - 1 - anchor[1],
+                           border)
+    out = np.empty_like(src)
+    jobs = iter([(i, j) for i in range(0, n0, t0) for j in range(0, n1, t1)])
+    lock = threading.Lock()
+    flags = cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE
+
+    def work():
+        buf, tmp = _work_arrays((l0, l1), src.dtype)
+        while True:
+            with lock:
+                job = next(jobs, None)
+            if job is None:
+                return
+            i, j = job
+            r0, r1 = min(t0, n0 - i), min(t1, n1 - j)
+            q0, q1 = r0 + m0 - 1, r1 + m1 - 1
+            buf[:q0, :q1] = e[i:i + q0, j:j + q1]
+            buf[q0:] = 0  # a short last tile: zeros, not the previous tile's values
+            buf[:q0, q1:] = 0
+            z = cv2.idft(cv2.mulSpectrums(cv2.dft(buf, dst=tmp), spec, 0, c=buf), dst=tmp,
+                         flags=flags)
+            out[i:i + r0, j:j + r1] = z[m0 - 1:m0 - 1 + r0, m1 - 1:m1 - 1 + r1]
+
+    if cores() > 1 and n0 * n1 > t0 * t1:
+        f = _pool().submit(work)
+        work()
+        f.result()
+    else:
+        work()
+    return out
 
 
 def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int,
@@ -210,6 +305,8 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int,
     if k == 1:
         if takes_spectral(src.shape, w.size, src.dtype.itemsize):
             return spectral(src, w, anchor, border)
+        if takes_tiles(src.shape, w.size, src.dtype.itemsize):
+            return spectral_tiles(src, w, anchor, border)
         return cv2.filter2D(src, -1, w, anchor=cv_anchor, borderType=border)
     axis = 1 if src.shape[0] == 1 else 0
     n = src.shape[axis]
