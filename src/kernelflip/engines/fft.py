@@ -34,8 +34,9 @@ from ._base import Engine, Problem, extend, register
 WORKERS = os.cpu_count() or 1
 SERIAL_BELOW = 2**17  # transform points under which one worker is faster
 # Kernel spectra kept for the next call with the same kernel (bytes, shape, dtype)
-# and transform lengths: one of the three transforms of a call.  At most this many
-# bytes in all (least recently used dropped first); larger spectra are not kept.
+# and transform lengths: one of the three transforms of a call (also OpenCV's, see
+# opencv.spectral).  At most this many bytes in all (least recently used dropped
+# first); larger spectra are not kept.
 SPECTRA_BYTES = 64 * 2**20
 _SPECTRA: OrderedDict = OrderedDict()
 _SPECTRA_LOCK = threading.Lock()
@@ -54,15 +55,27 @@ def spectrum(w: np.ndarray, lens: tuple, workers: int, real: bool) -> np.ndarray
     """
     import scipy.fft as sf
 
-    key = (w.shape, w.dtype.str, tuple(lens), real, w.tobytes())
+    f = sf.rfftn if real else sf.fftn
+    key = ("scipy", w.shape, w.dtype.str, tuple(lens), real, w.tobytes())
+    return kept(key, lambda: f(w, lens, axes=tuple(range(w.ndim)), workers=workers))
+
+
+def kept(key, make) -> np.ndarray:
+    """``make()``, a kernel's spectrum, kept under ``key`` for the next call (read-only).
+
+    Shared by the FFT engine and OpenCV's DFT paths: at most SPECTRA_BYTES in
+    all, least recently used dropped first; a spectrum over half of that is
+    not kept.
+
+    >>> kept(("doc", 1), lambda: np.ones(3)) is kept(("doc", 1), lambda: np.zeros(3))
+    True
+    """
     with _SPECTRA_LOCK:
         hit = _SPECTRA.get(key)
         if hit is not None:
             _SPECTRA.move_to_end(key)
             return hit
-    axes = tuple(range(w.ndim))
-    f = sf.rfftn if real else sf.fftn
-    spec = f(w, lens, axes=axes, workers=workers)
+    spec = make()
     spec.flags.writeable = False
     if spec.nbytes <= SPECTRA_BYTES // 2:
         with _SPECTRA_LOCK:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ._anchor import anchored
 from ._base import Engine, Problem, installed, register
-from .fft import dilate
+from .fft import dilate, kept
 
 _BORDERS: dict = {}
 # OpenCV's filter2D uses its DFT from this many taps on (its dft_filter_size:
@@ -122,10 +122,8 @@ def _pool():
     return _POOL[0]
 
 
-# Kernel spectra kept for spectral(): (shape, dtype, transform size, kernel bytes) ->
-# the kernel's DFT; a call with the same kernel skips one of three transforms.
-_SPECTRA: dict = {}
-SPECTRA_KEPT = 16
+# Kernel spectra are kept for spectral() and spectral_tiles() with the FFT engine's
+# (fft.kept): a call with the same kernel skips one of three transforms.
 _WORK = threading.local()
 # Images of up to this many pixels (per itemsize) on OpenCV's DFT path go through
 # spectral(), not cv2.filter2D or its bands.  2026-11-26 14:35-14:55, 'same', best of
@@ -184,19 +182,16 @@ def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
 
 def _kernel_spectrum(w: np.ndarray, l0: int, l1: int, dtype) -> np.ndarray:
     """The DFT (OpenCV's packed real format) of the flipped kernel padded to l0 x l1,
-    kept per kernel bytes, shape, dtype and size."""
+    kept per kernel bytes, shape, dtypes and size (:func:`~.fft.kept`)."""
     import cv2
 
-    key = (w.shape, w.dtype.char, l0, l1, w.tobytes())
-    spec = _SPECTRA.get(key)
-    if spec is None:
+    def make():
         wf = np.zeros((l0, l1), dtype=dtype)
         wf[:w.shape[0], :w.shape[1]] = w[::-1, ::-1]
-        spec = cv2.dft(wf)
-        if len(_SPECTRA) >= SPECTRA_KEPT:
-            _SPECTRA.clear()
-        _SPECTRA[key] = spec
-    return spec
+        return cv2.dft(wf)
+
+    return kept(("cv2", w.shape, w.dtype.char, np.dtype(dtype).char, l0, l1, w.tobytes()),
+                make)
 
 
 def _work_arrays(shape: tuple, dtype) -> tuple:
