@@ -274,22 +274,12 @@ def _opencv_call(p, e):
         return None
     border, one_d = _borders()[c.boundary], p.ndim == 1
     k = bands(xs, m, p.x.dtype.itemsize)  # the DFT path's bands, fixed by the shapes
-    if k == 1 and cvx.takes_spectral(xs, p.w.size, p.x.dtype.itemsize):
-        spectral = cvx.spectral
-
-        def call(x2, w2):
-            return spectral(x2, w2, anchor, border)
-    elif k == 1 and cvx.takes_tiles(xs, p.w.size, p.x.dtype.itemsize):
-        tiles = cvx.spectral_tiles
-
-        def call(x2, w2):
-            return tiles(x2, w2, anchor, border)
-    elif k == 1:
+    if cvx.dft_way(xs, m, p.x.dtype.itemsize) in ("direct", "dft"):  # one cv2.filter2D
         cv_anchor, filter2D = (anchor[1], anchor[0]), cv2.filter2D
 
         def call(x2, w2):
             return filter2D(x2, -1, w2, anchor=cv_anchor, borderType=border)
-    else:
+    else:  # one transform, tiles or bands: filter2d picks the same way
         def call(x2, w2):
             return filter2d(x2, w2, anchor, border, k)
 

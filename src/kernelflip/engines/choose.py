@@ -42,15 +42,7 @@ import numpy as np
 
 from ._base import ENGINES, Problem
 from .ndimage import drops_taps
-from .opencv import (
-    bands,
-    filter_shape,
-    skips_zero_taps,
-    takes_dft,
-    takes_spectral,
-    takes_tiles,
-    tile_size,
-)
+from .opencv import bands, dft_way, filter_shape, skips_zero_taps, takes_dft, tile_size
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -375,12 +367,11 @@ def _estimate(p: Problem) -> dict[str, float]:
                 t = FUSED_SERIAL * (t - b) + b
         if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
             t = OLS_SPILL * (t - b) + b
-        if key == "opencv_dft" and p.ndim == 2 and takes_spectral(
-                p.x.shape, math.prod(filter_shape(p)), size):
+        way = dft_way(p.x.shape, filter_shape(p), size) if key == "opencv_dft" else None
+        if way == "spectral":
             a, o, b = COST["opencv_spectral"][size]
             t = a * f["opencv_dft"] + b
-        elif key == "opencv_dft" and p.ndim == 2 and takes_tiles(
-                p.x.shape, math.prod(filter_shape(p)), size):
+        elif way == "tiles":
             a, o, b = COST["opencv_spectral"][size]
             t = a * TILES_SLOWER * _tiles_units(p) / (BAND_GAIN * 2) + b
         elif key == "opencv_dft":
@@ -595,9 +586,10 @@ def _detail(name: str, p: Problem) -> str:
     k = bands(p.x.shape, filter_shape(p), size)
     if k > 1:
         return f" (DFT path, {k} {'column' if p.ndim == 1 else 'row'} bands)"
-    if p.ndim == 2 and takes_spectral(p.x.shape, math.prod(filter_shape(p)), size):
+    way = dft_way(p.x.shape, filter_shape(p), size)
+    if way == "spectral":
         return " (DFT path as one transform, the kernel's spectrum kept)"
-    if p.ndim == 2 and takes_tiles(p.x.shape, math.prod(filter_shape(p)), size):
+    if way == "tiles":
         lens = "x".join(map(str, tile_size(filter_shape(p))))
         return f" (DFT path in tiles of {lens} on two threads, the kernel's spectrum kept)"
     return " (DFT path)"

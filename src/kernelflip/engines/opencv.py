@@ -73,6 +73,27 @@ def takes_spectral(shape: tuple, w_size: int, itemsize: int) -> bool:
             and math.prod(shape) <= SPECTRAL_MAX.get(itemsize, 0))
 
 
+def dft_way(shape: tuple, wshape: tuple, itemsize: int) -> str:
+    """How :func:`filter2d` runs an image of ``shape`` with a kernel of ``wshape``:
+    ``"direct"`` (cv2.filter2D's direct sum), ``"spectral"`` (one transform),
+    ``"tiles"`` (:func:`spectral_tiles`), ``"bands"`` (cv2.filter2D's DFT in row or
+    column bands) or ``"dft"`` (cv2.filter2D's DFT in one call).
+
+    >>> dft_way((128, 128), (3, 3), 4), dft_way((128, 128), (31, 31), 4)
+    ('direct', 'spectral')
+    >>> dft_way((2048, 2048), (31, 31), 4), dft_way((2048, 2048), (31, 31), 8)
+    ('tiles', 'bands')
+    """
+    taps = math.prod(wshape)
+    if not uses_dft(taps, itemsize):
+        return "direct"
+    if takes_spectral(shape, taps, itemsize):
+        return "spectral"
+    if takes_tiles(shape, taps, itemsize):
+        return "tiles"
+    return "bands" if bands(shape, wshape, itemsize) > 1 else "dft"
+
+
 def takes_dft(p: Problem) -> bool:
     """True when cv2.filter2D takes its DFT path for ``p`` (its kernel as dilated)."""
     return uses_dft(math.prod(filter_shape(p)), p.x.dtype.itemsize)
