@@ -322,9 +322,10 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int,
         k = bands(src.shape, w.shape, src.dtype.itemsize)
     cv_anchor = (anchor[1], anchor[0])
     if k == 1:
-        if takes_spectral(src.shape, w.size, src.dtype.itemsize):
+        way = dft_way(src.shape, w.shape, src.dtype.itemsize)
+        if way == "spectral":
             return spectral(src, w, anchor, border)
-        if takes_tiles(src.shape, w.size, src.dtype.itemsize):
+        if way == "tiles":
             return spectral_tiles(src, w, anchor, border)
         return cv2.filter2D(src, -1, w, anchor=cv_anchor, borderType=border)
     axis = 1 if src.shape[0] == 1 else 0
