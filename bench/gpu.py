@@ -85,8 +85,10 @@ def main(path="gpu.md"):
                                 s=n, dim=d)
         return full[tuple(slice((b - 1) // 2, (b - 1) // 2 + a) for a, b in zip(x.shape, h.shape))]
 
-    cases = [((2048, 2048), k) for k in (3, 5, 11, 31)] + [((4096, 4096), k) for k in (3, 11)]
-    cases += [((128, 128, 128), 3), ((128, 128, 128), 9), ((2048, 2048), "g31")]
+    cases = [((256, 256), 3)]  # the per-call floor of each path
+    cases += [((2048, 2048), k) for k in (3, 5, 7, 11, 31)] + [((4096, 4096), k) for k in (3, 11)]
+    cases += [((128, 128, 128), 3), ((128, 128, 128), 5), ((128, 128, 128), 9),
+              ((2048, 2048), "g31")]
     if dry:
         cases = [((64, 64), 3), ((64, 64), 13), ((16, 16, 16), 3), ((64, 64), "g9")]
     cand_rows, cupy_rows = [], []
@@ -162,12 +164,48 @@ def main(path="gpu.md"):
         "FFT); auto = the chooser's pick")
     say("")
     say("| case | before | auto | pick | direct | fft (2,3,5) | fft (2,3,5,7) | phase r=2 "
-        "| phase r=4 | separable | errors |")
-    say("|---|---|---|---|---|---|---|---|---|---|---|")
+        "| phase r=4 | separable | stencil | stencil b | stencil c | errors |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in cand_rows:
         say(row)
+    say("")
+    say("stencil blocks: " + "; ".join(f"{nd}-D: {STENCIL_BLOCKS[nd]}" for nd in (2, 3)))
+    _fft_steps(say, timeit, dev, dry)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+# ((block0, block1, block2), warps) tried for the Triton stencil, per number of axes
+STENCIL_BLOCKS = {2: [((1, 16, 128), 8), ((1, 8, 128), 4), ((1, 32, 64), 8)],
+                  3: [((4, 8, 32), 4), ((2, 8, 64), 4), ((8, 8, 16), 4)]}
+
+
+def _fft_steps(say, timeit, dev, dry):
+    """Where an FFT convolution's time goes at 2048^2 with 11^2 (transform lengths, steps)."""
+    import torch
+
+    n, m = (64, 5) if dry else (2048, 11)
+    x = torch.randn(n, n, device=dev)
+    h = torch.randn(m, m, device=dev)
+    say("")
+    say(f"FFT steps, {n}^2 image, {m}^2 kernel (ms): rfftn of the image at length L, its "
+        "irfftn, the kernel's rfftn, the product, the whole convolution (peer's code)")
+    say("")
+    say("| L | rfftn x | irfftn | rfftn h | multiply | whole |")
+    say("|---|---|---|---|---|---|")
+    lens = [n + m // 2, n + m - 1, 2080, 2100, 2160, 2187, 2240, 2304, 4096]
+    for L in lens if not dry else [n + m - 1, 72]:
+        s = (L, L)
+        X = torch.fft.rfftn(x, s=s)
+        H = torch.fft.rfftn(h, s=s)
+        t1 = timeit(lambda: torch.fft.rfftn(x, s=s))
+        t2 = timeit(lambda: torch.fft.irfftn(X, s=s))
+        t3 = timeit(lambda: torch.fft.rfftn(h, s=s))
+        t4 = timeit(lambda: X * H)
+        t5 = timeit(lambda: torch.fft.irfftn(torch.fft.rfftn(x, s=s) * torch.fft.rfftn(h, s=s),
+                                             s=s)[m // 2:m // 2 + n, m // 2:m // 2 + n])
+        say(f"| {L} | {t1 * 1e3:.3f} | {t2 * 1e3:.3f} | {t3 * 1e3:.3f} | {t4 * 1e3:.3f} "
+            f"| {t5 * 1e3:.3f} |")
 
 
 def _candidates(te, x, h, timeit, name, t_auto, t_before):
@@ -182,14 +220,21 @@ def _candidates(te, x, h, timeit, name, t_auto, t_before):
     ref = full[tuple(slice((b - 1) // 2, (b - 1) // 2 + a) for a, b in zip(x.shape, h.shape))]
     scale = float(ref.abs().max())
     pick = te._recipe("conv", x, h, "same", "constant", 0, 1, 1, "standard", "auto").method
-    saved = (dict(te.PHASE_R), te.FFT_PRIMES)
+    from kernelflip.engines import gpu_stencil as gs
+
+    saved = (dict(te.PHASE_R), te.FFT_PRIMES, dict(gs.BLOCKS))
+    blocks = STENCIL_BLOCKS[x.ndim]
+
+    def use(b):
+        return lambda: gs.BLOCKS.update({x.ndim: b})
     cells, errs = [], []
     for label, method, setup in [
             ("direct", "direct", None), ("fft5", "fft", None),
             ("fft7", "fft", lambda: setattr(te, "FFT_PRIMES", (2, 3, 5, 7))),
             ("phase2", "phase", lambda: te.PHASE_R.update({x.ndim: 2})),
             ("phase4", "phase", lambda: te.PHASE_R.update({x.ndim: 4})),
-            ("separable", "separable", None)]:
+            ("separable", "separable", None), ("stencil", "stencil", use(blocks[0])),
+            ("stencil b", "stencil", use(blocks[1])), ("stencil c", "stencil", use(blocks[2]))]:
         te._RECIPES.clear()
         if setup is not None:
             setup()
@@ -206,6 +251,8 @@ def _candidates(te, x, h, timeit, name, t_auto, t_before):
             te.PHASE_R.clear()
             te.PHASE_R.update(saved[0])
             te.FFT_PRIMES = saved[1]
+            gs.BLOCKS.clear()
+            gs.BLOCKS.update(saved[2])
             te._RECIPES.clear()
     before = "-" if t_before is None else f"{t_before * 1e3:.3f}"
     return (f"| {name} | {before} | {t_auto * 1e3:.3f} | {pick} | {' | '.join(cells)} | "

@@ -17,16 +17,32 @@ torch = pytest.importorskip("torch")
 from kernelflip.engines import torch_engine as te  # noqa: E402
 
 
-def _want_got(op, x, h, method, **kw):
+# every test that takes `device` runs on the CPU and, where torch sees one, on a CUDA device
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def _want_got(op, x, h, method, device="cpu", **kw):
+    """kernelflip's numpy result, and the torch engine's on `device` (values back on the host)."""
+    tx, th = torch.from_numpy(x).to(device), torch.from_numpy(h).to(device)
     if op == "conv":
         want = kf.convolve(x, h, **kw)
-        got = te.convolve(torch.from_numpy(x), torch.from_numpy(h), method=method, **kw)
+        got = te.convolve(tx, th, method=method, **kw)
     else:
         conv = "article" if op == "article" else "standard"
         want = kf.correlate(x, h, convention=conv, **kw)
-        got = te.correlate(torch.from_numpy(x), torch.from_numpy(h), convention=conv,
-                           method=method, **kw)
-    return want, got
+        got = te.correlate(tx, th, convention=conv, method=method, **kw)
+    return want, te.TensorResult(got.values.cpu(), got.start, got.step)
+
+
+@pytest.fixture
+def no_stencil(monkeypatch):
+    """The chooser as it is without Triton (the choices between cuDNN, FFT and phase)."""
+    from kernelflip.engines import gpu_stencil
+
+    monkeypatch.setattr(gpu_stencil, "_TRITON", False)
+    te._RECIPES.clear()
+    yield
+    te._RECIPES.clear()
 
 
 @settings(max_examples=80, deadline=None)
@@ -35,9 +51,9 @@ def _want_got(op, x, h, method, **kw):
        boundary=st.sampled_from(["constant", "symmetric", "reflect", "edge", "wrap"]),
        cval=st.sampled_from([0, 2]), stride=st.integers(1, 2), dilation=st.integers(1, 2),
        op=st.sampled_from(["conv", "corr", "article"]), method=st.sampled_from(["fft", "phase"]),
-       seed=st.integers(0, 99))
+       seed=st.integers(0, 99), device=st.sampled_from(DEVICES))
 def test_fft_and_phase_match_numpy(nd, n, k, mode, boundary, cval, stride, dilation, op,
-                                   method, seed):
+                                   method, seed, device):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n + 6,) * nd)
     h = rng.standard_normal((2,) * (nd - 1) + (k + 1,))
@@ -47,7 +63,7 @@ def test_fft_and_phase_match_numpy(nd, n, k, mode, boundary, cval, stride, dilat
         dilation = 1
     if mode == "window":  # an explicit window reaching past the full range on one side
         mode = tuple((-(n + 6) - 3, 2) for _ in range(nd))
-    want, got = _want_got(op, x, h, method, mode=mode, boundary=boundary, cval=cval,
+    want, got = _want_got(op, x, h, method, device, mode=mode, boundary=boundary, cval=cval,
                           stride=stride, dilation=dilation)
     assert got.start == want.start and got.step == want.step
     np.testing.assert_allclose(got.values.numpy(), want.values, atol=1e-9)
@@ -129,6 +145,7 @@ def test_fft_transform_lengths_are_fast():
     ((2048, 2048), 31, "phase"),     # measured: phase r=4 0.307 ms, own FFT 0.39 ms
     ((128, 128, 128), 9, "phase"),   # measured: phase r=4 0.170 ms, own FFT 0.45 ms
 ])
+@pytest.mark.usefixtures("no_stencil")
 def test_cuda_choices(shape, k, want):
     # phase rounds to TF32: auto considers it only when the caller opts in (tf32=True)
     got, why = te.choose_tensor_method(shape, (k,) * len(shape), "cuda", mode="same", tf32=True)
@@ -141,12 +158,14 @@ def test_cuda_choices(shape, k, want):
     ((2048, 2048), 31, "fft"), ((4096, 4096), 11, "direct"), ((128, 128, 128), 3, "direct"),
     ((128, 128, 128), 9, "fft"),
 ])
+@pytest.mark.usefixtures("no_stencil")
 def test_cuda_choices_by_default(shape, k, want):
     """Without TF32 opt-in, the fastest of cuDNN and the FFT in the third H200 run."""
     got, why = te.choose_tensor_method(shape, (k,) * len(shape), "cuda", mode="same")
     assert got == want, why
 
 
+@pytest.mark.usefixtures("no_stencil")
 def test_cuda_choices_without_tf32_or_float32():
     assert te.AUTO_PHASE is False  # correctness first: off unless the user opts in
     for kw in ({}, {"tf32": False}, {"dtype": "float64"}):

@@ -107,13 +107,17 @@ COST = {
     "fft": (174e-6, 2.19e-12),
     "fft_3d": 1.45,
     "phase": {2: (75e-6, 17.8e-12, 0.028e-12), 3: (75e-6, 35e-12, 0.006e-12)},
+    # a priori (not yet measured): launch + per output (memory) + per multiply-add
+    "stencil": {1: (12e-6, 3e-12, 0.4e-12), 2: (12e-6, 3e-12, 0.4e-12),
+                3: (12e-6, 3e-12, 0.4e-12)},
+    "stencil_extend": 4e-12,  # per element of the extended copy (other boundaries)
 }
 CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct below)
 PHASE_R = {1: 16, 2: 4, 3: 4}  # polyphase factor per number of axes (1-D: not measured)
 # auto never picks a method that rounds to TF32 unless the user opts in here
 AUTO_PHASE = False
 FFT_PRIMES = (2, 3, 5)
-METHODS = ("auto", "direct", "fft", "phase", "separable")
+METHODS = ("auto", "direct", "fft", "phase", "separable", "stencil")
 
 
 def fast_len(n: int, primes=None) -> int:
@@ -173,13 +177,18 @@ def _phase_geometry(c, h_shape, r):
     return s_l, kr, tuple(q + s - 1 for q, s in zip(kr, s_l))
 
 
-def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False):
+def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False,
+           dtype="torch.float32"):
     """Modelled seconds of each method that can compute this request (CPU: a ranking only)."""
+    from . import gpu_stencil
+
     nd = len(h_shape)
     taps = int(np.prod(h_shape))
     n_out = int(np.prod(c.out_shape))
     can_fft = taps > 1 and not half  # cuFFT takes half precision at powers of 2 only
     can_phase = taps > 1 and all(v == 1 for v in c.stride + c.dilation)
+    can_stencil = (gpu_stencil.accepts(x_shape, h_shape, c.out_shape, dtype)
+                   and gpu_stencil.available(device_type))
     if device_type != "cuda":
         big = taps > CPU_FFT_TAPS
         costs = {"direct": 2.0 if big and can_fft else 1.0}
@@ -187,6 +196,8 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False)
             costs["fft"] = 1.0 if big else 2.0
         if can_phase:
             costs["phase"] = 3.0
+        if can_stencil:  # Triton's interpreter: on request only
+            costs["stencil"] = float("inf")
         return costs
     a, b, cpt = COST["direct"]
     band = ("mid" if 9 < taps <= 49 else "small") if nd == 2 else (
@@ -208,6 +219,11 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False)
         costs["phase"] = a + b * r ** nd * int(np.prod(amax)) + cm * macs
     elif can_phase:  # on request only (not measured here, or TF32 not allowed)
         costs["phase"] = float("inf")
+    if can_stencil:
+        a, b, cpt = COST["stencil"][nd]
+        ext = 0.0 if c.boundary == "constant" else COST["stencil_extend"] * float(
+            np.prod(c.span(h_shape)))
+        costs["stencil"] = a + n_out * (b + cpt * taps) + ext
     return costs
 
 
@@ -271,13 +287,15 @@ class _Recipe:
         self.conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
         costs = _costs(c, x_shape, h_shape, device_type, cval,
                        half=dtype not in ("torch.float32", "torch.float64"),
-                       auto_phase=tf32 and dtype == "torch.float32")
+                       auto_phase=tf32 and dtype == "torch.float32", dtype=dtype)
         if method == "auto":
             method = min(costs, key=costs.get)
-        elif method in ("fft", "phase") and method not in costs:
+        elif method in ("fft", "phase", "stencil") and method not in costs:
             raise ArgumentError(f"method={method!r} is not accepted for this request: "
                                 f"use one of {', '.join(sorted(costs))} (phase needs stride "
-                                "and dilation 1, fft more than one tap)")
+                                "and dilation 1, fft more than one tap, stencil a CUDA "
+                                "tensor of a float dtype, Triton, and at most "
+                                "gpu_stencil.MAX_LAST taps on the last axis)")
         self.method = method
         lo = [-p for p in c.p0]
         hi = [p + s - n for p, s, n in zip(c.p0, c.span(h_shape), x_shape)]
@@ -390,6 +408,8 @@ def _run(op, x, h, mode, boundary, cval, stride, dilation, convention, method="a
         z = _separable(rec, x, h, cval)
     elif rec.method == "fft":
         z = _fft(rec, x, h, cval)
+    elif rec.method == "stencil":
+        z = _stencil(rec, x, h, cval)
     else:
         with _CudnnBenchmark(x.is_cuda):
             z = _phase(rec, x, h, cval) if rec.method == "phase" else _direct(rec, x, h, cval)
@@ -431,6 +451,19 @@ def _direct(rec, x, h, cval):
                         padding=rec.padding)[0, 0]
     xe = _extend(x, c, h.shape, cval)
     return rec.conv(xe[None, None], w[None, None], stride=c.stride, dilation=c.dilation)[0, 0]
+
+
+def _stencil(rec, x, h, cval):
+    """The Triton kernel: masked loads for a constant extension, an extended copy else."""
+    from . import gpu_stencil
+
+    c = rec.canon
+    if c.boundary == "constant":
+        return gpu_stencil.correlate(x, h, c.p0, c.stride, c.dilation, c.out_shape,
+                                     float(cval), c.flip)
+    xe = _extend(x, c, h.shape, cval)
+    return gpu_stencil.correlate(xe, h, (0,) * x.ndim, c.stride, c.dilation, c.out_shape,
+                                 0.0, c.flip)
 
 
 def _fft(rec, x, h, cval):
@@ -572,6 +605,9 @@ def correlate(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation
     return _run("corr", x, h, mode, boundary, cval, stride, dilation, convention, method)
 
 
+_TENSOR = [None, None]  # torch.Tensor and conv2d, once torch has been seen (a fast path)
+
+
 def conv_nn(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
     r"""Batched CNN convolution (cross-correlation): (N, C, H, W) with (O, C/groups, kh, kw).
 
@@ -587,6 +623,9 @@ def conv_nn(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
            [26., 30., 34.],
            [42., 46., 50.]])
     """
+    if type(x) is _TENSOR[0] and x.ndim == 4 and w.ndim == 4:
+        # torch checks channels and groups itself, its message naming the sizes
+        return _TENSOR[1](x, w, bias, stride, padding, dilation, groups)
     if x.ndim != 4 or w.ndim != 4:
         raise ArgumentError(f"x.ndim={x.ndim}, w.ndim={w.ndim} is not accepted: give x as "
                             "(N, C, H, W) and w as (O, C/groups, kh, kw)")
@@ -599,6 +638,7 @@ def conv_nn(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
     except ImportError:  # pragma: no cover - torch is in the test extra
         torch = None
     if is_tensor(x):
+        _TENSOR[:] = [torch.Tensor, torch.nn.functional.conv2d]  # the next call goes straight
         return torch.nn.functional.conv2d(x, w, bias, stride, padding, dilation, groups)
     if torch is not None:
         with torch.no_grad():
