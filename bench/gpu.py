@@ -170,42 +170,48 @@ def main(path="gpu.md"):
         say(row)
     say("")
     say("stencil blocks: " + "; ".join(f"{nd}-D: {STENCIL_BLOCKS[nd]}" for nd in (2, 3)))
-    _fft_steps(say, timeit, dev, dry)
+    _transposed(say, timeit, dev, dry)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
 # ((block0, block1, block2), warps) tried for the Triton stencil, per number of axes
-STENCIL_BLOCKS = {2: [((1, 16, 128), 8), ((1, 8, 128), 4), ((1, 32, 64), 8)],
-                  3: [((4, 8, 32), 4), ((2, 8, 64), 4), ((8, 8, 16), 4)]}
+STENCIL_BLOCKS = {2: [((1, 8, 128), 4), ((1, 16, 128), 8), ((1, 32, 64), 8)],
+                  3: [((2, 8, 64), 4), ((4, 8, 32), 4), ((8, 8, 16), 4)]}
 
 
-def _fft_steps(say, timeit, dev, dry):
-    """Where an FFT convolution's time goes at 2048^2 with 11^2 (transform lengths, steps)."""
+def _transposed(say, timeit, dev, dry):
+    """A convolution as cuDNN's transposed correlation (it flips the kernel itself)."""
     import torch
+    import torch.nn.functional as F
 
-    n, m = (64, 5) if dry else (2048, 11)
-    x = torch.randn(n, n, device=dev)
-    h = torch.randn(m, m, device=dev)
     say("")
-    say(f"FFT steps, {n}^2 image, {m}^2 kernel (ms): rfftn of the image at length L, its "
-        "irfftn, the kernel's rfftn, the product, the whole convolution (peer's code)")
+    say("Convolution 'same' (odd kernels) as conv_transpose (no flip launch) against conv of "
+        "a flipped kernel (ms)")
     say("")
-    say("| L | rfftn x | irfftn | rfftn h | multiply | whole |")
-    say("|---|---|---|---|---|---|")
-    lens = [n + m // 2, n + m - 1, 2080, 2100, 2160, 2187, 2240, 2304, 4096]
-    for L in lens if not dry else [n + m - 1, 72]:
-        s = (L, L)
-        X = torch.fft.rfftn(x, s=s)
-        H = torch.fft.rfftn(h, s=s)
-        t1 = timeit(lambda: torch.fft.rfftn(x, s=s))
-        t2 = timeit(lambda: torch.fft.irfftn(X, s=s))
-        t3 = timeit(lambda: torch.fft.rfftn(h, s=s))
-        t4 = timeit(lambda: X * H)
-        t5 = timeit(lambda: torch.fft.irfftn(torch.fft.rfftn(x, s=s) * torch.fft.rfftn(h, s=s),
-                                             s=s)[m // 2:m // 2 + n, m // 2:m // 2 + n])
-        say(f"| {L} | {t1 * 1e3:.3f} | {t2 * 1e3:.3f} | {t3 * 1e3:.3f} | {t4 * 1e3:.3f} "
-            f"| {t5 * 1e3:.3f} |")
+    say("| case | conv, kernel flipped in the call | conv, pre-flipped | conv_transpose | "
+        "max rel err |")
+    say("|---|---|---|---|---|")
+    cases = [((64, 64), 3), ((16, 16, 16), 3)] if dry else [
+        ((256, 256), 3), ((2048, 2048), 3), ((2048, 2048), 5), ((2048, 2048), 7),
+        ((4096, 4096), 3), ((128, 128, 128), 3), ((128, 128, 128), 5)]
+    for shape, k in cases:
+        x = torch.randn(shape, device=dev)[None, None]
+        h = torch.randn((k,) * len(shape), device=dev)[None, None]
+        nd = len(shape)
+        conv = {2: F.conv2d, 3: F.conv3d}[nd]
+        tconv = {2: F.conv_transpose2d, 3: F.conv_transpose3d}[nd]
+        dims = tuple(range(2, 2 + nd))
+        hf = torch.flip(h, dims)
+        p = k // 2
+        ref = conv(x, hf, padding=p)
+        got = tconv(x, h, padding=p)
+        err = float((got - ref).abs().max() / ref.abs().max())
+        a = timeit(lambda: conv(x, torch.flip(h, dims), padding=p))
+        b = timeit(lambda: conv(x, hf, padding=p))
+        c = timeit(lambda: tconv(x, h, padding=p))
+        say(f"| {'x'.join(map(str, shape))} k{k} | {a * 1e3:.3f} | {b * 1e3:.3f} | "
+            f"{c * 1e3:.3f} | {err:.1e} |")
 
 
 def _candidates(te, x, h, timeit, name, t_auto, t_before):

@@ -23,6 +23,8 @@ from kernelflip.engines import gpu_stencil  # noqa: E402
 from kernelflip.engines import torch_engine as te  # noqa: E402
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+if os.environ.get("KF_TEST_DEVICES"):  # e.g. "cuda" on a GPU machine: only those
+    DEVICES = [d for d in DEVICES if d in os.environ["KF_TEST_DEVICES"].split(",")]
 
 
 @contextlib.contextmanager

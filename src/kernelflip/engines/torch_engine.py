@@ -27,6 +27,7 @@ engines (one 2-D correlation per (n, o, c)).
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +35,8 @@ import numpy as np
 from ..errors import ArgumentError, ArgumentTypeError
 from ..lattice import centered_start
 from ..plan import extend_positions, make_plan
+
+_TENSOR = [None, None]  # torch.Tensor and conv2d, once torch has been seen (a fast path)
 
 
 class TensorResult(NamedTuple):
@@ -75,10 +78,16 @@ def _to_cupy(res: TensorResult) -> TensorResult:
 
 def is_tensor(a) -> bool:
     """True for a torch.Tensor (without importing torch when it is not loaded)."""
-    import sys
+    t = _TENSOR[0]
+    if t is None:
+        import sys
 
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(a, torch.Tensor)
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return False
+        _TENSOR[:] = [torch.Tensor, torch.nn.functional.conv2d]
+        t = torch.Tensor
+    return isinstance(a, t)
 
 
 # --- method choice -----------------------------------------------------------------------
@@ -86,51 +95,72 @@ def is_tensor(a) -> bool:
 # Cost model of one single-channel float32 call on a CUDA device, in seconds, fitted by hand
 # to two H200 runs of bench/gpu.py (torch 2.11, cuDNN 9.19, cudnn.benchmark on), the table
 # of 2026-11-26 in BENCHMARKS.md and the method-by-method table of the second run:
-# - direct (cuDNN): 10 us + out * (6 ps + 0.5 ps * taps) reproduces 2048^2 k3/k11/k31 and
-#   4096^2 k3/k11 within 10 %; cuDNN's single-channel kernels are far slower on 2-D kernels
-#   of 10..49 taps (5x5: 0.494 ms, model 0.087 ms -> factor 5.7) and on 3-D ones (3^3:
-#   0.294 ms, model 0.050 -> 5.9; 9^3: 1.104 ms, model 0.79 -> 1.4).
+# Every time below is a synchronised call's wall time (best of repeats), so the intercepts
+# hold the launch and synchronisation floor (cuDNN alone: 34 us at 256^2 with 3x3).
+# - direct (cuDNN, the kernel flipped by one more launch for a convolution): 30 us + out *
+#   (4.5 ps + 0.5 ps * taps), fitted to the fourth H200 run (2026-11-26, 17:0x: 2048^2
+#   k3/k11/k31 and 4096^2 k3/k11 within 12 %; 2048^2 k3 0.068-0.080 ms); cuDNN's single-channel kernels are far
+#   slower on 2-D kernels of 10..25 taps (5x5: 0.510 ms, model 0.101 ms -> factor 5.0;
+#   7x7 less so: 0.177 ms, 1.16x its model) and on 3-D ones (3^3: 0.314 ms, model 0.068
+#   -> 4.6; 5^3 0.283 ms and 9^3 1.130 ms, 1.65x and 1.4x -> 1.5).
+# - stencil (the Triton kernel of gpu_stencil, blocks 1x8x128 in 2-D, 2x8x64 in 3-D):
+#   44 us + out * (0.5 ps + 0.52 ps * taps), same run: 2048^2 k3..k31, 4096^2 k3/k11 and
+#   128^3 k3/k5/k9 within 10 % (its launch costs about 15 us more than cuDNN's); the fifth
+#   run within 25 % (2048^2 k3 0.081-0.087 ms, 4096^2 k3 0.158).  1-D is not measured:
+#   the 2-D constants.
 # - phase (polyphase, r = 4): a + b * (input elements) + c * (multiply-adds): 2-D 75 us,
 #   17.8 ps, 0.028 ps (2048^2 k5/k11/k31 and 4096^2 k3/k11 within 5 %); 3-D 75 us, 35 ps,
 #   0.006 ps (128^3 k3 0.155 ms, k9 0.170 ms).  cuDNN runs these multi-channel convolutions
 #   in TF32 when torch.backends.cudnn.allow_tf32 is set (torch's default): measured error
 #   up to 5e-4 of max|y|.  Correctness first: auto takes phase only when AUTO_PHASE is
 #   set (off by default) and TF32 is allowed, and only for float32; on request otherwise.
-# - fft: a + b * L log2 L (L = product of the transform lengths), times 1.45 in 3-D, fitted
-#   to this engine's own FFT column of the third H200 run (2026-11-26, BENCHMARKS.md):
-#   2160^2 0.39-0.42 ms, 4320^2 1.16 ms, 135x135x144 0.43 ms.  (The first fit used the
-#   "torch FFT" peer column, 2058^2 0.202 ms, which this path did not reach: it picked
-#   the FFT where cuDNN was faster, 2048^2 k11 and 128^3 k3.)
+# - fft: a + b * L log2 L (L = product of the transform lengths), times 1.4 in 3-D: 30 us
+#   and 1.89 ps, fitted to the 7-smooth FFT column of the fifth H200 run (2026-11-26,
+#   17:2x): 2058^2 0.201-0.237 ms, 4116^2 0.79-0.82 ms, 135x135x140 0.18-0.19 ms.  The
+#   engine's FFT column of earlier runs was about twice the peer's three transforms (0.40
+#   against 0.21 ms at 2160^2) because it searched its fast lengths on every call (50 us of
+#   Python per axis before the first launch; 7-smooth lengths, 5x as many candidates, cost
+#   0.9 ms); lengths and slices are now found once per signature.  Small transforms are
+#   bound by their launches: never less than 0.17 ms (256^2 took 0.18-0.27 ms).
 COST = {
-    "direct": (10e-6, 6e-12, 0.5e-12),
-    "direct_penalty": {(2, "mid"): 5.7, (3, "small"): 5.9, (3, "large"): 1.4},
-    "fft": (174e-6, 2.19e-12),
-    "fft_3d": 1.45,
+    "direct": (30e-6, 4.5e-12, 0.5e-12),
+    "direct_penalty": {(2, "mid"): 5.0, (2, "upper"): 1.16, (3, "small"): 4.6,
+                       (3, "large"): 1.5},
+    "fft": (30e-6, 1.89e-12),
+    "fft_3d": 1.4,
+    "fft_floor": 170e-6,  # launch-bound below: 256^2 0.18-0.27 ms, as much as 2058^2
     "phase": {2: (75e-6, 17.8e-12, 0.028e-12), 3: (75e-6, 35e-12, 0.006e-12)},
-    # a priori (not yet measured): launch + per output (memory) + per multiply-add
-    "stencil": {1: (12e-6, 3e-12, 0.4e-12), 2: (12e-6, 3e-12, 0.4e-12),
-                3: (12e-6, 3e-12, 0.4e-12)},
-    "stencil_extend": 4e-12,  # per element of the extended copy (other boundaries)
+    "stencil": {1: (44e-6, 0.5e-12, 0.52e-12), 2: (44e-6, 0.5e-12, 0.52e-12),
+                3: (44e-6, 0.5e-12, 0.52e-12)},
+    "stencil_extend": 4e-12,  # per element of the extended copy (other boundaries; a guess)
 }
 CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct below)
 PHASE_R = {1: 16, 2: 4, 3: 4}  # polyphase factor per number of axes (1-D: not measured)
 # auto never picks a method that rounds to TF32 unless the user opts in here
 AUTO_PHASE = False
-FFT_PRIMES = (2, 3, 5)
+# 7-smooth lengths: on an H200 (fourth run) as fast or faster than 5-smooth on every row,
+# e.g. 2048^2 with 11^2 0.206 vs 0.221 ms, 4096^2 0.817 vs 0.996, 128^3 with 3^3 0.181 vs 0.253
+FFT_PRIMES = (2, 3, 5, 7)
 METHODS = ("auto", "direct", "fft", "phase", "separable", "stencil")
 
 
 def fast_len(n: int, primes=None) -> int:
-    """Smallest m >= n whose prime factors are all in ``primes`` (2*3*5 by default).
+    """Smallest m >= n whose prime factors are all in ``primes`` (``FFT_PRIMES``: 2, 3, 5, 7).
 
     The FFT path pads each axis to such a length (cuFFT and pocketfft are fast on
-    them; a prime length such as 2053 is many times slower).
+    them; a prime length such as 2053 is many times slower).  Answers are kept
+    (the search costs tens of microseconds, which a CUDA call cannot hide).
 
     >>> fast_len(2050), fast_len(4101), fast_len(129), fast_len(2048)
-    (2160, 4320, 135, 2048)
+    (2058, 4116, 135, 2048)
+    >>> fast_len(2050, primes=(2, 3, 5))
+    2160
     """
-    n = int(n)
-    primes = FFT_PRIMES if primes is None else primes
+    return _fast_len(int(n), tuple(FFT_PRIMES if primes is None else primes))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fast_len(n: int, primes: tuple) -> int:
     if n <= 1:
         return 1
     best = 1 << (n - 1).bit_length()
@@ -200,7 +230,7 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False,
             costs["stencil"] = float("inf")
         return costs
     a, b, cpt = COST["direct"]
-    band = ("mid" if 9 < taps <= 49 else "small") if nd == 2 else (
+    band = ("mid" if 9 < taps <= 25 else "upper" if taps <= 49 else "small") if nd == 2 else (
         "small" if taps <= 27 else "large")
     costs = {"direct": (a + n_out * (b + cpt * taps))
              * COST["direct_penalty"].get((nd, band), 1.0)}
@@ -210,7 +240,8 @@ def _costs(c, x_shape, h_shape, device_type, cval, half=False, auto_phase=False,
             lens = c.span(h_shape)
         tot = float(np.prod(_fft_lengths(lens)))
         a, b = COST["fft"]
-        costs["fft"] = (a + b * tot * np.log2(max(tot, 2.0))) * (COST["fft_3d"] if nd == 3 else 1)
+        costs["fft"] = max(COST["fft_floor"], (a + b * tot * np.log2(max(tot, 2.0)))
+                           * (COST["fft_3d"] if nd == 3 else 1))
     if can_phase and auto_phase and nd in COST["phase"]:
         r = PHASE_R[nd]
         s_l, kr, amax = _phase_geometry(c, h_shape, r)
@@ -239,8 +270,8 @@ def choose_tensor_method(x_shape, h_shape, device="cuda", *, op="conv", mode="fu
     (default: ``AUTO_PHASE``, off, since its multi-channel cuDNN kernels run
     in TF32 under torch's defaults, error up to about 5e-4 of max|y|).
 
-    >>> choose_tensor_method((2048, 2048), (3, 3), "cuda", mode="same")[0]
-    'direct'
+    >>> choose_tensor_method((2048, 2048), (31, 31), "cuda", mode="same")[0]
+    'fft'
     >>> choose_tensor_method((64, 64), (15, 15), "cpu")[0]
     'fft'
     """
@@ -270,7 +301,7 @@ class _Recipe:
     """What one call signature needs, computed once: plan, method, paddings, index tables."""
 
     __slots__ = ("plan", "canon", "method", "out_start", "out_step", "empty", "conv",
-                 "padding", "fft", "phase", "dev_tables")
+                 "padding", "fft", "phase", "launch", "dev_tables")
 
     def __init__(self, op, x_shape, h_shape, mode, boundary, cval, stride, dilation,
                  convention, device_type, method, dtype, tf32=False):
@@ -301,12 +332,33 @@ class _Recipe:
         hi = [p + s - n for p, s, n in zip(c.p0, c.span(h_shape), x_shape)]
         self.padding = (tuple(lo) if c.boundary == "constant" and cval == 0 and lo == hi
                         and all(v >= 0 for v in lo) else None)
-        self.fft = _fft_geometry(c, x_shape, h_shape) if method == "fft" else None
+        self.fft = None
+        if method == "fft":  # geometry and transform lengths, once per signature
+            direct_ok, crop, lens, offs = _fft_geometry(c, x_shape, h_shape)
+            direct_ok = direct_ok and cval == 0
+            if not direct_ok:  # the extended copy: its own length, offsets d (m - 1)
+                lens = list(c.span(h_shape))
+                offs = [d * (m - 1) for d, m in zip(c.dilation, h_shape)]
+            whole = direct_ok and all(a == 0 and b == n for (a, b), n in zip(crop, x_shape))
+            crop = None if whole else tuple(slice(a, b) for a, b in crop)
+            keep = tuple(slice(o, o + s * (k - 1) + 1, s)
+                         for o, s, k in zip(offs, c.stride, c.out_shape))
+            self.fft = (direct_ok, crop, _fft_lengths(lens), keep, tuple(range(nd)),
+                        any(d != 1 for d in c.dilation))
         self.phase = None
         if method == "phase":
             r = PHASE_R[nd]
             s_l, kr, amax = _phase_geometry(c, h_shape, r)
             self.phase = (r, s_l, kr, amax, _phase_index(h_shape, r, s_l, c.flip))
+        self.launch = None
+        if method == "stencil":
+            from . import gpu_stencil
+
+            const = c.boundary == "constant"
+            self.launch = gpu_stencil.Launch(
+                x_shape if const else c.span(h_shape), h_shape,
+                c.p0 if const else (0,) * nd, c.stride, c.dilation, c.out_shape, c.flip,
+                dtype == "torch.float64")
         self.dev_tables = {}
 
 
@@ -334,38 +386,48 @@ _RECIPES: dict = {}
 
 
 def _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention, method):
+    tf32 = AUTO_PHASE and x.is_cuda and _tf32_allowed()
+    key = (op, x.shape, h.shape, mode, boundary, cval, stride, dilation, convention,
+           x.device.type, method, x.dtype, tf32)
+    try:
+        rec = _RECIPES.get(key)
+    except TypeError:  # unhashable argument (a list): no caching
+        rec, key = None, None
+    if rec is None:
+        rec = _Recipe(op, tuple(x.shape), tuple(h.shape), mode, boundary, cval, stride,
+                      dilation, convention, x.device.type, method, str(x.dtype), tf32)
+        if key is not None:
+            if len(_RECIPES) > 512:
+                _RECIPES.clear()
+            _RECIPES[key] = rec
+    return rec
+
+
+def _tf32_allowed():
     import torch
 
-    args = (op, tuple(x.shape), tuple(h.shape), mode, boundary, cval, stride, dilation,
-            convention, x.device.type, method, str(x.dtype),
-            AUTO_PHASE and x.is_cuda and torch.backends.cudnn.allow_tf32)
-    try:
-        rec = _RECIPES.get(args)
-    except TypeError:  # unhashable argument (a list): no caching
-        return _Recipe(*args)
-    if rec is None:
-        rec = _Recipe(*args)
-        if len(_RECIPES) > 512:
-            _RECIPES.clear()
-        _RECIPES[args] = rec
-    return rec
+    return torch.backends.cudnn.allow_tf32
 
 
 class _CudnnBenchmark:
     """``torch.backends.cudnn.benchmark = True`` for one call, restored afterwards."""
 
+    __slots__ = ("on", "prev")
+
     def __init__(self, on):
         self.on = on
+        self.prev = None
 
     def __enter__(self):
         if self.on:
             import torch
 
-            self.prev = torch.backends.cudnn.benchmark
-            torch.backends.cudnn.benchmark = True
+            if not torch.backends.cudnn.benchmark:  # already on: nothing to set or restore
+                self.prev = False
+                torch.backends.cudnn.benchmark = True
 
     def __exit__(self, *exc):
-        if self.on:
+        if self.prev is not None:
             import torch
 
             torch.backends.cudnn.benchmark = self.prev
@@ -373,6 +435,19 @@ class _CudnnBenchmark:
 
 
 def _run(op, x, h, mode, boundary, cval, stride, dilation, convention, method="auto"):
+    t = _TENSOR[0]
+    if (type(x) is t and type(h) is t and x.dtype is h.dtype and x.dtype.is_floating_point
+            and x.ndim == h.ndim and 1 <= x.ndim <= 3 and method in _FAST_METHODS):
+        # the common call (float tensors of one dtype): what follows, without the detours
+        rec = _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention, method)
+        return _compute(rec, x, h, cval, method)
+    return _run_general(op, x, h, mode, boundary, cval, stride, dilation, convention, method)
+
+
+_FAST_METHODS = frozenset(("auto", "direct", "fft", "phase", "stencil"))
+
+
+def _run_general(op, x, h, mode, boundary, cval, stride, dilation, convention, method):
     import torch
 
     if is_cupy(x) or is_cupy(h):
@@ -401,6 +476,10 @@ def _run(op, x, h, mode, boundary, cval, stride, dilation, convention, method="a
         x, h = x.to(dt), h.to(dt)
     rec = _recipe(op, x, h, mode, boundary, cval, stride, dilation, convention,
                   "direct" if method == "separable" else method)
+    return _compute(rec, x, h, cval, method)
+
+
+def _compute(rec, x, h, cval, method):
     c = rec.canon
     if rec.empty:
         z = x.new_zeros(c.out_shape)
@@ -414,6 +493,8 @@ def _run(op, x, h, mode, boundary, cval, stride, dilation, convention, method="a
         with _CudnnBenchmark(x.is_cuda):
             z = _phase(rec, x, h, cval) if rec.method == "phase" else _direct(rec, x, h, cval)
     if c.reverse:
+        import torch
+
         z = torch.flip(z, dims=tuple(range(z.ndim)))
     return TensorResult(z, rec.out_start, rec.out_step)
 
@@ -455,15 +536,10 @@ def _direct(rec, x, h, cval):
 
 def _stencil(rec, x, h, cval):
     """The Triton kernel: masked loads for a constant extension, an extended copy else."""
-    from . import gpu_stencil
-
     c = rec.canon
     if c.boundary == "constant":
-        return gpu_stencil.correlate(x, h, c.p0, c.stride, c.dilation, c.out_shape,
-                                     float(cval), c.flip)
-    xe = _extend(x, c, h.shape, cval)
-    return gpu_stencil.correlate(xe, h, (0,) * x.ndim, c.stride, c.dilation, c.out_shape,
-                                 0.0, c.flip)
+        return rec.launch(x.contiguous(), h.contiguous(), float(cval))
+    return rec.launch(_extend(x, c, h.shape, cval).contiguous(), h.contiguous(), 0.0)
 
 
 def _fft(rec, x, h, cval):
@@ -472,26 +548,20 @@ def _fft(rec, x, h, cval):
 
     c = rec.canon
     nd = x.ndim
-    direct_ok, crop, lens, offs = rec.fft
-    if direct_ok and cval == 0:  # read x itself (a view): rfftn pads it, no extension copy
-        src = x[tuple(slice(a, b) for a, b in crop)]
+    direct_ok, crop, L, keep, dims, dilated = rec.fft
+    if direct_ok:  # read x itself (or a view): rfftn pads it, no extension copy
+        src = x if crop is None else x[crop]
     else:
         src = _extend(x, c, h.shape, cval)
-        md = [d * (m - 1) + 1 for d, m in zip(c.dilation, h.shape)]
-        lens, offs = list(src.shape), [v - 1 for v in md]
     g = h if c.flip else torch.flip(h, dims=tuple(range(nd)))  # convolution orientation
-    if any(d != 1 for d in c.dilation):
+    if dilated:
         gd = g.new_zeros(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, g.shape)))
         gd[tuple(slice(None, None, d) for d in c.dilation)] = g
         g = gd
-    L = _fft_lengths(lens)
-    dims = tuple(range(nd))
     spec = torch.fft.rfftn(src, s=L, dim=dims)
     # (a last-axis rfft then a strided fftn of the small kernel ran 2-4x slower on an H200)
     spec.mul_(torch.fft.rfftn(g, s=L, dim=dims))
-    full = torch.fft.irfftn(spec, s=L, dim=dims)
-    return full[tuple(slice(o, o + s * (k - 1) + 1, s) for o, s, k in
-                      zip(offs, c.stride, c.out_shape))]
+    return torch.fft.irfftn(spec, s=L, dim=dims)[keep]
 
 
 def _phase(rec, x, h, cval):
@@ -605,9 +675,6 @@ def correlate(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation
     return _run("corr", x, h, mode, boundary, cval, stride, dilation, convention, method)
 
 
-_TENSOR = [None, None]  # torch.Tensor and conv2d, once torch has been seen (a fast path)
-
-
 def conv_nn(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
     r"""Batched CNN convolution (cross-correlation): (N, C, H, W) with (O, C/groups, kh, kw).
 
@@ -638,7 +705,6 @@ def conv_nn(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1):
     except ImportError:  # pragma: no cover - torch is in the test extra
         torch = None
     if is_tensor(x):
-        _TENSOR[:] = [torch.Tensor, torch.nn.functional.conv2d]  # the next call goes straight
         return torch.nn.functional.conv2d(x, w, bias, stride, padding, dilation, groups)
     if torch is not None:
         with torch.no_grad():
