@@ -8,7 +8,7 @@ Cases: single-channel 'same' convolution with zero extension, float32, on
 the device; plus the CNN case (N=16, C=64->64, 56x56, 3x3) where kernelflip's
 conv_nn is torch's conv2d.  Times are the best of CUDA-synchronised repeats.
 A second table times each of kernelflip's tensor methods on its own (direct,
-fft at 5-smooth and 7-smooth lengths, polyphase with r = 2 and 4, separable
+fft at 5-, 7- and 13-smooth lengths, polyphase with r = 2 and 4, separable
 where the kernel is of rank 1) with its error against a float64 FFT, so the
 constants of ``torch_engine.COST`` can be refitted from one run.
 KF_GPU_DRY_RUN=1 runs the script on the CPU at small sizes.
@@ -163,9 +163,9 @@ def main(path="gpu.md"):
     say("kernelflip's methods one by one (ms; err: max |y - y64| / max |y64| against a float64 "
         "FFT); auto = the chooser's pick")
     say("")
-    say("| case | before | auto | pick | direct | fft (2,3,5) | fft (2,3,5,7) | phase r=2 "
-        "| phase r=4 | separable | stencil | stencil b | stencil c | errors |")
-    say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    say("| case | before | auto | pick | direct | fft (2,3,5) | fft (2,3,5,7) | fft (..13) "
+        "| phase r=2 | phase r=4 | separable | stencil | stencil b | stencil c | errors |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in cand_rows:
         say(row)
     say("")
@@ -235,8 +235,10 @@ def _candidates(te, x, h, timeit, name, t_auto, t_before):
         return lambda: gs.BLOCKS.update({x.ndim: b})
     cells, errs = [], []
     for label, method, setup in [
-            ("direct", "direct", None), ("fft5", "fft", None),
+            ("direct", "direct", None),
+            ("fft5", "fft", lambda: setattr(te, "FFT_PRIMES", (2, 3, 5))),
             ("fft7", "fft", lambda: setattr(te, "FFT_PRIMES", (2, 3, 5, 7))),
+            ("fft13", "fft", lambda: setattr(te, "FFT_PRIMES", (2, 3, 5, 7, 11, 13))),
             ("phase2", "phase", lambda: te.PHASE_R.update({x.ndim: 2})),
             ("phase4", "phase", lambda: te.PHASE_R.update({x.ndim: 4})),
             ("separable", "separable", None), ("stencil", "stencil", use(blocks[0])),

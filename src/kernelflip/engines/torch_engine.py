@@ -93,35 +93,34 @@ def is_tensor(a) -> bool:
 # --- method choice -----------------------------------------------------------------------
 #
 # Cost model of one single-channel float32 call on a CUDA device, in seconds, fitted by hand
-# to two H200 runs of bench/gpu.py (torch 2.11, cuDNN 9.19, cudnn.benchmark on), the table
-# of 2026-11-26 in BENCHMARKS.md and the method-by-method table of the second run:
+# to H200 runs of bench/gpu.py (torch 2.11, cuDNN 9.19, Triton 3.6, cudnn.benchmark on):
+# phase from the earlier runs' method tables, the rest from the fourth and fifth
+# runs (2026-11-26, 16:34 and 16:40; BENCHMARKS.md quotes the fifth).
 # Every time below is a synchronised call's wall time (best of repeats), so the intercepts
 # hold the launch and synchronisation floor (cuDNN alone: 34 us at 256^2 with 3x3).
-# - direct (cuDNN, the kernel flipped by one more launch for a convolution): 30 us + out *
-#   (4.5 ps + 0.5 ps * taps), fitted to the fourth H200 run (2026-11-26, 17:0x: 2048^2
-#   k3/k11/k31 and 4096^2 k3/k11 within 12 %; 2048^2 k3 0.068-0.080 ms); cuDNN's single-channel kernels are far
-#   slower on 2-D kernels of 10..25 taps (5x5: 0.510 ms, model 0.101 ms -> factor 5.0;
-#   7x7 less so: 0.177 ms, 1.16x its model) and on 3-D ones (3^3: 0.314 ms, model 0.068
-#   -> 4.6; 5^3 0.283 ms and 9^3 1.130 ms, 1.65x and 1.4x -> 1.5).
-# - stencil (the Triton kernel of gpu_stencil, blocks 1x8x128 in 2-D, 2x8x64 in 3-D):
-#   44 us + out * (0.5 ps + 0.52 ps * taps), same run: 2048^2 k3..k31, 4096^2 k3/k11 and
-#   128^3 k3/k5/k9 within 10 % (its launch costs about 15 us more than cuDNN's); the fifth
-#   run within 25 % (2048^2 k3 0.081-0.087 ms, 4096^2 k3 0.158).  1-D is not measured:
-#   the 2-D constants.
-# - phase (polyphase, r = 4): a + b * (input elements) + c * (multiply-adds): 2-D 75 us,
-#   17.8 ps, 0.028 ps (2048^2 k5/k11/k31 and 4096^2 k3/k11 within 5 %); 3-D 75 us, 35 ps,
-#   0.006 ps (128^3 k3 0.155 ms, k9 0.170 ms).  cuDNN runs these multi-channel convolutions
-#   in TF32 when torch.backends.cudnn.allow_tf32 is set (torch's default): measured error
-#   up to 5e-4 of max|y|.  Correctness first: auto takes phase only when AUTO_PHASE is
-#   set (off by default) and TF32 is allowed, and only for float32; on request otherwise.
-# - fft: a + b * L log2 L (L = product of the transform lengths), times 1.4 in 3-D: 30 us
-#   and 1.89 ps, fitted to the 7-smooth FFT column of the fifth H200 run (2026-11-26,
-#   17:2x): 2058^2 0.201-0.237 ms, 4116^2 0.79-0.82 ms, 135x135x140 0.18-0.19 ms.  The
-#   engine's FFT column of earlier runs was about twice the peer's three transforms (0.40
-#   against 0.21 ms at 2160^2) because it searched its fast lengths on every call (50 us of
-#   Python per axis before the first launch; 7-smooth lengths, 5x as many candidates, cost
-#   0.9 ms); lengths and slices are now found once per signature.  Small transforms are
-#   bound by their launches: never less than 0.17 ms (256^2 took 0.18-0.27 ms).
+# - direct (cuDNN, the kernel flipped by one more launch for a convolution): 30 us + out * (4.5 ps +
+#   0.5 ps * taps), fitted to the fourth H200 run (2048^2 k3/k11/k31 and 4096^2 k3/k11 within 12 %;
+#   2048^2 k3 0.068 ms, 0.080 in the fifth run); cuDNN's single-channel kernels are far slower on
+#   2-D kernels of 10..25 taps (5x5: 0.510 ms, model 0.101 ms -> factor 5.0; 7x7 less so: 0.177 ms,
+#   1.16x its model) and on 3-D ones (3^3: 0.314 ms, model 0.068 -> 4.6; 5^3 0.283 ms and 9^3 1.130
+#   ms, 1.65x and 1.4x -> 1.5).
+# - stencil (the Triton kernel of gpu_stencil, blocks 1x8x128 in 2-D, 2x8x64 in 3-D): 44 us + out *
+#   (0.5 ps + 0.52 ps * taps), same run: 2048^2 k3..k31, 4096^2 k3/k11 and 128^3 k3/k5/k9 within 10
+#   % (its launch costs about 15 us more than cuDNN's); the fifth run within 25 % (2048^2 k3
+#   0.081-0.087 ms, 4096^2 k3 0.158).  1-D is not measured: the 2-D constants.
+# - phase (polyphase, r = 4): a + b * (input elements) + c * (multiply-adds): 2-D 75 us, 17.8 ps,
+#   0.028 ps (2048^2 k5/k11/k31 and 4096^2 k3/k11 within 5 %); 3-D 75 us, 35 ps, 0.006 ps (128^3 k3
+#   0.155 ms, k9 0.170 ms).  cuDNN runs these multi-channel convolutions in TF32 when
+#   torch.backends.cudnn.allow_tf32 is set (torch's default): measured error up to 5e-4 of max|y|.
+#   Correctness first: auto takes phase only when AUTO_PHASE is set (off by default) and TF32 is
+#   allowed, and only for float32; on request otherwise.
+# - fft: a + b * L log2 L (L = product of the transform lengths), times 1.4 in 3-D: 30 us and 1.89
+#   ps, fitted to the 7-smooth FFT column of the fifth H200 run: 2058^2 0.201-0.237 ms, 4116^2
+#   0.79-0.82 ms, 135x135x140 0.18-0.19 ms.  The engine's FFT column of earlier runs was about twice
+#   the peer's three transforms (0.40 against 0.21 ms at 2160^2) because it searched its fast
+#   lengths on every call (50 us of Python per axis before the first launch; 7-smooth lengths, 5x as
+#   many candidates, cost 0.9 ms); lengths and slices are now found once per signature.  Small
+#   transforms are bound by their launches: never less than 0.17 ms (256^2 took 0.18-0.27 ms).
 COST = {
     "direct": (30e-6, 4.5e-12, 0.5e-12),
     "direct_penalty": {(2, "mid"): 5.0, (2, "upper"): 1.16, (3, "small"): 4.6,
