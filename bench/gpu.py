@@ -9,8 +9,10 @@ the device; plus the CNN case (N=16, C=64->64, 56x56, 3x3) where kernelflip's
 conv_nn is torch's conv2d.  Times are the best of CUDA-synchronised repeats.
 A second table times each of kernelflip's tensor methods on its own (direct,
 fft at 5-, 7- and 13-smooth lengths, polyphase with r = 2 and 4, separable
-where the kernel is of rank 1) with its error against a float64 FFT, so the
-constants of ``torch_engine.COST`` can be refitted from one run.
+where the kernel is of rank 1, the Triton stencil with three block shapes)
+with its error against a float64 FFT, so the constants of
+``torch_engine.COST`` can be refitted from one run; a last one times a
+convolution as cuDNN's transposed correlation against a flipped kernel.
 KF_GPU_DRY_RUN=1 runs the script on the CPU at small sizes.
 """
 
@@ -63,6 +65,12 @@ def main(path="gpu.md"):
         cp = None
         say(f"cupy unavailable: {exc}")
     torch.backends.cudnn.benchmark = True
+    if not dry:  # one second of matrix products first: clocks up before the first row
+        a = torch.randn(4096, 4096, device=dev)
+        t_end = time.perf_counter() + 1.0
+        while time.perf_counter() < t_end:
+            a @ a
+            torch.cuda.synchronize()
 
     def timeit(f, reps=20):
         f()

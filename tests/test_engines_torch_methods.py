@@ -128,9 +128,11 @@ def test_fast_len_is_the_smallest_smooth_length():
         m = te.fast_len(n, primes=(2, 3, 5))
         assert m == scipy_fft.next_fast_len(n, real=True)
         assert m >= n and _smooth(m, (2, 3, 5))
-        m7 = te.fast_len(n)  # the default, FFT_PRIMES
-        assert m7 >= n and _smooth(m7, (2, 3, 5, 7)) and m7 <= m
-        assert not any(_smooth(v, (2, 3, 5, 7)) for v in range(n, m7))
+        p13 = (2, 3, 5, 7, 11, 13)
+        assert te.FFT_PRIMES == p13
+        m13 = te.fast_len(n)  # the default
+        assert m13 >= n and _smooth(m13, p13) and m13 <= m
+        assert not any(_smooth(v, p13) for v in range(n, m13))
     assert te.fast_len(2050) == 2058
     assert te.fast_len(4096) == 4096
 
@@ -209,7 +211,9 @@ def test_cuda_choices_without_tf32_or_float32():
 
 
 def test_fft_last_length_even():
-    assert te._fft_lengths([129, 129, 129]) == (135, 135, 140)
+    assert te._fft_lengths([129, 129, 129]) == (130, 130, 130)
+    assert te._fft_lengths([127, 127]) == (128, 128)
+    assert te._fft_lengths([133]) == (140,)  # 133 = 7 * 19; 2 * fast_len(67) = 140
     assert te._fft_lengths([2050, 2050]) == (2058, 2058)
 
 

@@ -133,9 +133,7 @@ class Launch:
 
     def __call__(self, x, w, cval=0.0):
         """z (new, contiguous, of ``out_shape``) for contiguous x and w of this launch's shapes."""
-        import torch
-
-        z = torch.empty(self.out_shape, dtype=x.dtype, device=x.device)
+        z = x.new_empty(self.out_shape)
         if not self.empty:
             _kernel()[self.grid](x, w, z, cval, *self.ints, **self.meta)
         return z

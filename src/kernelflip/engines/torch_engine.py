@@ -137,21 +137,23 @@ CPU_FFT_TAPS = 121  # CPU tensors: FFT above this many taps (MKL-DNN direct belo
 PHASE_R = {1: 16, 2: 4, 3: 4}  # polyphase factor per number of axes (1-D: not measured)
 # auto never picks a method that rounds to TF32 unless the user opts in here
 AUTO_PHASE = False
-# 7-smooth lengths: on an H200 (fourth run) as fast or faster than 5-smooth on every row,
-# e.g. 2048^2 with 11^2 0.206 vs 0.221 ms, 4096^2 0.817 vs 0.996, 128^3 with 3^3 0.181 vs 0.253
-FFT_PRIMES = (2, 3, 5, 7)
+# 13-smooth lengths: on an H200 as fast as 7-smooth (within 5 %) on every row of the sixth run
+# but one where faster (128^3 with 9^3: 132^3 0.154 ms against 135^2 x 140 0.180), and 7-smooth
+# as fast or faster than 5-smooth on every row of the fifth (2048^2 with 11^2 0.206 vs 0.221
+# ms, 4096^2 0.817 vs 0.996, 128^3 with 3^3 0.181 vs 0.253)
+FFT_PRIMES = (2, 3, 5, 7, 11, 13)
 METHODS = ("auto", "direct", "fft", "phase", "separable", "stencil")
 
 
 def fast_len(n: int, primes=None) -> int:
-    """Smallest m >= n whose prime factors are all in ``primes`` (``FFT_PRIMES``: 2, 3, 5, 7).
+    """Smallest m >= n whose prime factors are all in ``primes`` (``FFT_PRIMES``: 2 to 13).
 
     The FFT path pads each axis to such a length (cuFFT and pocketfft are fast on
     them; a prime length such as 2053 is many times slower).  Answers are kept
     (the search costs tens of microseconds, which a CUDA call cannot hide).
 
     >>> fast_len(2050), fast_len(4101), fast_len(129), fast_len(2048)
-    (2058, 4116, 135, 2048)
+    (2058, 4116, 130, 2048)
     >>> fast_len(2050, primes=(2, 3, 5))
     2160
     """
@@ -300,7 +302,7 @@ class _Recipe:
     """What one call signature needs, computed once: plan, method, paddings, index tables."""
 
     __slots__ = ("plan", "canon", "method", "out_start", "out_step", "empty", "conv",
-                 "padding", "fft", "phase", "launch", "dev_tables")
+                 "padding", "fft", "phase", "launch", "dev_tables", "dims")
 
     def __init__(self, op, x_shape, h_shape, mode, boundary, cval, stride, dilation,
                  convention, device_type, method, dtype, tf32=False):
@@ -314,6 +316,7 @@ class _Recipe:
         self.canon = c = plan.canon
         self.out_start, self.out_step = plan.out_start, plan.out_step
         self.empty = any(k == 0 for k in c.out_shape)
+        self.dims = tuple(range(nd))
         self.conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
         costs = _costs(c, x_shape, h_shape, device_type, cval,
                        half=dtype not in ("torch.float32", "torch.float64"),
@@ -488,14 +491,20 @@ def _compute(rec, x, h, cval, method):
         z = _fft(rec, x, h, cval)
     elif rec.method == "stencil":
         z = _stencil(rec, x, h, cval)
-    else:
-        with _CudnnBenchmark(x.is_cuda):
+    elif x.is_cuda and not _benchmark_on():
+        with _CudnnBenchmark(True):
             z = _phase(rec, x, h, cval) if rec.method == "phase" else _direct(rec, x, h, cval)
+    else:
+        z = _phase(rec, x, h, cval) if rec.method == "phase" else _direct(rec, x, h, cval)
     if c.reverse:
-        import torch
-
-        z = torch.flip(z, dims=tuple(range(z.ndim)))
+        z = z.flip(rec.dims)
     return TensorResult(z, rec.out_start, rec.out_step)
+
+
+def _benchmark_on():
+    import torch
+
+    return torch.backends.cudnn.benchmark
 
 
 def _extend(x, c, h_shape, cval, extra=None):
@@ -525,12 +534,15 @@ def _corr_weight(c, h):
 
 def _direct(rec, x, h, cval):
     c = rec.canon
-    w = _corr_weight(c, h)
+    w = h.flip(rec.dims) if c.flip else h
+    # (positional arguments and a view of the result: each keyword or index costs a few
+    # microseconds of Python, which a CUDA call of 50 us cannot hide)
     if rec.padding is not None:  # symmetric zero padding: the convolution pads, no copy
-        return rec.conv(x[None, None], w[None, None], stride=c.stride, dilation=c.dilation,
-                        padding=rec.padding)[0, 0]
-    xe = _extend(x, c, h.shape, cval)
-    return rec.conv(xe[None, None], w[None, None], stride=c.stride, dilation=c.dilation)[0, 0]
+        z = rec.conv(x[None, None], w[None, None], None, c.stride, rec.padding, c.dilation)
+    else:
+        xe = _extend(x, c, h.shape, cval)
+        z = rec.conv(xe[None, None], w[None, None], None, c.stride, 0, c.dilation)
+    return z.view(c.out_shape)
 
 
 def _stencil(rec, x, h, cval):
