@@ -98,12 +98,14 @@ def is_tensor(a) -> bool:
 # runs (2026-11-26, 16:34 and 16:40; BENCHMARKS.md quotes the fifth).
 # Every time below is a synchronised call's wall time (best of repeats), so the intercepts
 # hold the launch and synchronisation floor (cuDNN alone: 34 us at 256^2 with 3x3).
-# - direct (cuDNN, the kernel flipped by one more launch for a convolution): 30 us + out * (4.5 ps +
-#   0.5 ps * taps), fitted to the fourth H200 run (2048^2 k3/k11/k31 and 4096^2 k3/k11 within 12 %;
-#   2048^2 k3 0.068 ms, 0.080 in the fifth run); cuDNN's single-channel kernels are far slower on
-#   2-D kernels of 10..25 taps (5x5: 0.510 ms, model 0.101 ms -> factor 5.0; 7x7 less so: 0.177 ms,
-#   1.16x its model) and on 3-D ones (3^3: 0.314 ms, model 0.068 -> 4.6; 5^3 0.283 ms and 9^3 1.130
-#   ms, 1.65x and 1.4x -> 1.5).
+# - direct (cuDNN, the kernel flipped by one more launch for a convolution): 45 us + out *
+#   (3.7 ps + 0.5 ps * taps).  Intercept and per-output term from the seventh run (256^2 3x3
+#   0.047 ms, 2048^2 0.082, 4096^2 0.183; the fourth run's fit, 30 us and 4.5 ps, sent 256^2
+#   3x3 to cuDNN where the Triton kernel took 0.039), the per-tap term from the fourth (2048^2
+#   k11 0.327 ms, k31 1.915).  cuDNN's single-channel kernels are far slower on 2-D kernels of
+#   10..25 taps (5x5: 0.51-0.56 ms, model 0.113 -> factor 4.7; 7x7 less so: 0.18-0.20 ms, 1.15)
+#   and on 3-D ones (3^3: 0.31 ms, model 0.081 -> 3.9; 5^3 0.28 ms and 9^3 1.13-1.20 ms, 1.54
+#   and 1.42 -> 1.5).
 # - stencil (the Triton kernel of gpu_stencil, blocks 1x8x128 in 2-D, 2x8x64 in 3-D): 44 us + out *
 #   (0.5 ps + 0.52 ps * taps), same run: 2048^2 k3..k31, 4096^2 k3/k11 and 128^3 k3/k5/k9 within 10
 #   % (its launch costs about 15 us more than cuDNN's); the fifth run within 25 % (2048^2 k3
@@ -122,8 +124,8 @@ def is_tensor(a) -> bool:
 #   many candidates, cost 0.9 ms); lengths and slices are now found once per signature.  Small
 #   transforms are bound by their launches: never less than 0.17 ms (256^2 took 0.18-0.27 ms).
 COST = {
-    "direct": (30e-6, 4.5e-12, 0.5e-12),
-    "direct_penalty": {(2, "mid"): 5.0, (2, "upper"): 1.16, (3, "small"): 4.6,
+    "direct": (45e-6, 3.7e-12, 0.5e-12),
+    "direct_penalty": {(2, "mid"): 4.7, (2, "upper"): 1.15, (3, "small"): 3.9,
                        (3, "large"): 1.5},
     "fft": (30e-6, 1.89e-12),
     "fft_3d": 1.4,
