@@ -111,7 +111,16 @@ def _build():
 
 class Launch:
     """One request's grid and kernel arguments, worked out once (a CUDA call cannot hide
-    tens of microseconds of Python before its launch)."""
+    tens of microseconds of Python before its launch).
+
+    ``Launch(x_shape, w_shape, p0, stride, dilation, out_shape, flip, float64)(x, w, cval)``
+    returns a new tensor ``z`` of ``out_shape`` with
+    ``z[k] = sum_{t in [0, M)} ext(x)[p0 + stride k + dilation t] * w'[t]`` (every axis),
+    ``w'`` being ``w`` reversed on every axis when ``flip`` is true, ``ext`` the extension of
+    ``x`` by ``cval``; x and w contiguous, of one float dtype, on one device.  The torch
+    engine builds one per call signature (``method="stencil"``); its tests check it against
+    the numpy engines through Triton's interpreter.
+    """
 
     __slots__ = ("grid", "ints", "meta", "out_shape", "empty")
 
@@ -137,17 +146,3 @@ class Launch:
         if not self.empty:
             _kernel()[self.grid](x, w, z, cval, *self.ints, **self.meta)
         return z
-
-
-def correlate(x, w, p0, stride, dilation, out_shape, cval=0.0, flip=False):
-    """``z[k] = sum_t ext(x)[p0 + s k + d t] * w'[t]`` over ``out_shape``, on x's device.
-
-    ``w'`` is ``w`` (``flip=False``) or ``w`` reversed on every axis; ``ext`` extends
-    ``x`` by ``cval``.  x and w: tensors of the same float dtype and number of axes
-    (1 to 3) on one device; returns a new contiguous tensor of ``out_shape``.
-    """
-    import torch
-
-    launch = Launch(tuple(x.shape), tuple(w.shape), p0, stride, dilation, out_shape, flip,
-                    x.dtype == torch.float64)
-    return launch(x.contiguous(), w.contiguous(), float(cval))

@@ -10,9 +10,10 @@ their device: the index plan is the same as for numpy
 extension is done on the device (``torch.nn.functional.pad`` for constant
 boundaries, an index gather for the others) and the canonical correlation
 is computed by :func:`choose_tensor_method`'s pick: ``conv{1,2,3}d``
-(cuDNN on CUDA), real FFTs padded to fast lengths, or a polyphase
-multi-channel ``conv`` (cuDNN's single-channel kernels are slow for
-5x5 and 3-D kernels).  They return a
+(cuDNN on CUDA), real FFTs padded to fast lengths, a direct kernel of
+kernelflip's own written in Triton (CUDA tensors; :mod:`.gpu_stencil`),
+or, on request, a polyphase multi-channel ``conv`` (cuDNN's single-channel
+kernels are slow for 5x5 and 3-D kernels; it rounds to TF32).  They return a
 :class:`TensorResult` ``(values, start, step)`` whose ``values`` is a
 tensor on the input's device; ``kernelflip.convolve`` itself returns numpy.
 Integer and complex tensors go through the exact numpy engines and come
@@ -660,8 +661,10 @@ def convolve(x, h, mode="full", boundary="constant", cval=0, stride=1, dilation=
     ``valid``: ``N - M + 1``, with dilation ``d``: ``M -> d(M-1)+1``).
     ``method``: ``"auto"`` (:func:`choose_tensor_method`), ``"direct"``
     (cuDNN / MKL-DNN), ``"fft"`` (real transforms at fast lengths),
-    ``"phase"`` (polyphase multi-channel correlation; stride and dilation 1)
-    or ``"separable"`` (rank-1 kernels: one 1-D pass per axis; reads the
+    ``"stencil"`` (the Triton kernel: CUDA tensors of a float dtype, at most
+    ``gpu_stencil.MAX_LAST`` taps along the last axis), ``"phase"``
+    (polyphase multi-channel correlation; stride and dilation 1) or
+    ``"separable"`` (rank-1 kernels: one 1-D pass per axis; reads the
     kernel on the host).
 
     >>> import torch
