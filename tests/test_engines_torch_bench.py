@@ -91,3 +91,30 @@ def test_bench_cli_usage_errors(capsys):
     assert main(["bench", "--quick", "--match", "no-such-case", "--budget", "0.01"]) == 2
     assert "selects no case" in capsys.readouterr().err
 
+
+
+def test_gpu_harness_dry_run_on_the_cpu(tmp_path, monkeypatch):
+    """The GPU tables' code path at small sizes on the CPU (no timings asserted)."""
+    from kernelflip import bench_gpu
+
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)  # the stencil cells: '-' here
+    out = tmp_path / "gpu.md"
+    before = torch.backends.cudnn.benchmark
+    lines = bench_gpu.main(str(out), dry=True)
+    text = out.read_text()
+    assert text == "\n".join(lines) + "\n"
+    rows = [r for r in lines if r.startswith("| 64x64 k3 |")]
+    assert len(rows) == 3  # the peer table, the method table, the transposed table
+    # every method that applies agrees with cuDNN / a float64 FFT to float32 rounding
+    for r in lines:
+        if r.startswith("| 64x64") and r.count("|") == 10:
+            assert float(r.split("|")[-2]) < 1e-5
+    assert "failed" not in text
+    assert torch.backends.cudnn.benchmark == before  # the harness restores torch's state
+
+
+def test_bench_cli_gpu_needs_a_cuda_device(capsys):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    assert main(["bench", "--gpu"]) == 2
+    assert "--gpu is not accepted here: torch sees no CUDA device" in capsys.readouterr().err

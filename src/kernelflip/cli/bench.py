@@ -14,6 +14,9 @@ def add_parser(sub) -> None:
     p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                    help="time spent repeating each call (default 0.5; 0.1 with --quick)")
     p.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    p.add_argument("--gpu", action="store_true",
+                   help="the GPU tables instead: CUDA tensors against cuDNN, torch's FFT and "
+                        "CuPy, and each of kernelflip's tensor methods (needs torch with CUDA)")
     p.add_argument("--keep-freed-memory", action="store_true",
                    help="first call kernelflip.keep_freed_memory() (glibc's malloc keeps "
                         "freed memory for reuse; process-wide, so the peers get it too)")
@@ -27,6 +30,20 @@ def run(args) -> int:
         args.budget = 0.1 if args.quick else 0.5
     if not args.budget > 0:
         raise UsageError(f"--budget {args.budget!r} is not accepted: give a positive number")
+    if args.gpu:
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            raise UsageError("--gpu is not accepted here: torch is not installed (it needs "
+                             "torch with CUDA)")
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--gpu is not accepted here: torch sees no CUDA device")
+        from ..bench_gpu import main as gpu_main
+
+        gpu_main(args.markdown)
+        return 0
     from ..bench import main, table
 
     if args.keep_freed_memory:
