@@ -111,6 +111,9 @@ def test_gpu_harness_dry_run_on_the_cpu(tmp_path, monkeypatch):
             assert float(r.split("|")[-2]) < 1e-5
     assert "failed" not in text
     assert torch.backends.cudnn.benchmark == before  # the harness restores torch's state
+    lines = bench_gpu.main(None, dry=True, match="16x16x16")  # one case, no method tables
+    assert [r.split("|")[1].strip() for r in lines if r.startswith("| 16")] == ["16x16x16 k3"]
+    assert not any("methods one by one" in r for r in lines)
 
 
 def test_bench_cli_gpu_needs_a_cuda_device(capsys):

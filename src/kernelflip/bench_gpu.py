@@ -24,21 +24,23 @@ import sys
 import time
 
 
-def main(path="gpu.md", dry=None):
+def main(path="gpu.md", dry=None, match=None):
     """Run the GPU tables, print them, write them to ``path``; returns the lines.
 
-    ``torch.backends.cudnn.benchmark`` is on while it runs and restored after it.
+    ``match``: only the cases whose name contains it, timed with more repeats, and
+    without the method and transposed tables.  ``torch.backends.cudnn.benchmark`` is
+    on while it runs and restored after it.
     """
     import torch
 
     before = torch.backends.cudnn.benchmark
     try:
-        return _main(path, dry)
+        return _main(path, dry, match)
     finally:
         torch.backends.cudnn.benchmark = before
 
 
-def _main(path, dry):
+def _main(path, dry, match=None):
     import torch
     import torch.nn.functional as F
 
@@ -86,11 +88,11 @@ def _main(path, dry):
             a @ a
             sync()
 
-    def timeit(f, reps=20):
+    def timeit(f, reps=20 if match is None else 100):
         f()
         sync()
         best = 1e9
-        t_end = time.perf_counter() + 0.5
+        t_end = time.perf_counter() + (0.5 if match is None else 1.5)
         for _ in range(reps):
             t = time.perf_counter()
             f()
@@ -119,6 +121,12 @@ def _main(path, dry):
         "| fastest | kf/fastest | max rel err |")
     say("|---|---|---|---|---|---|---|---|---|")
     g = torch.Generator(device="cpu").manual_seed(0)
+    def name_of(shape, k):
+        kname = f"gauss{k[1:]}" if isinstance(k, str) else f"k{k}"
+        return f"{'x'.join(map(str, shape))} {kname}"
+
+    if match is not None:
+        cases = [c for c in cases if match in name_of(*c)]
     for shape, k in cases:
         x = torch.randn(shape, generator=g).to(dev)
         if isinstance(k, str):  # a Gaussian (rank 1) kernel
@@ -162,7 +170,8 @@ def _main(path, dry):
         def ms(name):
             return f"{t[name] * 1e3:.3f}" if name in t else "-"
         name = f"{'x'.join(map(str, shape))} {kname}"
-        cand_rows.append(_candidates(te, x, h, timeit, name, t["kf"], t.get("kf before")))
+        if match is None:
+            cand_rows.append(_candidates(te, x, h, timeit, name, t["kf"], t.get("kf before")))
         say(f"| {name} | {ms('kf')} | {ms('cuDNN')} | {ms('torch FFT')}"
             f" | {ms('cupy ndimage')} | {ms('cupy fftconvolve')} | {best} | "
             f"{t['kf'] / peers[best]:.2f} | {err:.1e} |")
@@ -170,6 +179,8 @@ def _main(path, dry):
     x = torch.randn((2, 4, 8, 8) if dry else (16, 64, 56, 56), generator=g).to(dev)
     w = torch.randn((4, 4, 3, 3) if dry else (64, 64, 3, 3), generator=g).to(dev)
     for dt in (torch.float32,) if dry else (torch.float32, torch.float16):
+        if match is not None and match not in f"CNN 16x64x56x56, 64x64x3x3 {str(dt)[6:]}":
+            continue
         xx, ww = x.to(dt), w.to(dt)
         a = timeit(lambda: te.conv_nn(xx, ww, padding=1))
         b = timeit(lambda: F.conv2d(xx, ww, padding=1))
@@ -181,6 +192,11 @@ def _main(path, dry):
         say("|---|---|---|---|")
         for row in cupy_rows:
             say(row)
+    if match is not None:
+        if path:
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+        return lines
     say("")
     say("kernelflip's methods one by one (ms; err: max |y - y64| / max |y64| against a float64 "
         "FFT); auto = the chooser's pick")

@@ -42,7 +42,7 @@ def run(args) -> int:
             raise UsageError("--gpu is not accepted here: torch sees no CUDA device")
         from ..bench_gpu import main as gpu_main
 
-        gpu_main(args.markdown)
+        gpu_main(args.markdown, match=args.match)
         return 0
     from ..bench import main, table
 
