@@ -129,6 +129,11 @@ def test_stencil_refusals():
             te.convolve(x, torch.ones(3, 3), method="stencil")
     assert gpu_stencil.accepts((8, 8), (3, 3), (8, 8), "torch.float32")
     assert not gpu_stencil.accepts((1 << 16, 1 << 15), (3, 3), (8, 8), "torch.float32")
+    # a grid within CUDA's limits: at most 65535 blocks of rows in 2-D
+    n = gpu_stencil.BLOCKS[2][0][1] * gpu_stencil.GRID_YZ
+    assert gpu_stencil.accepts((n, 4), (3, 3), (n, 4), "torch.float32")
+    assert not gpu_stencil.accepts((n + 1, 4), (3, 3), (n + 1, 4), "torch.float32")
+    assert gpu_stencil.accepts((1 << 24,), (5,), (1 << 24,), "torch.float16")
 
 
 def test_auto_never_takes_the_interpreter():

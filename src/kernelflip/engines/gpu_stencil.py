@@ -53,13 +53,22 @@ def available(device_type: str) -> bool:
     return _TRITON
 
 
+GRID_YZ = 65535  # CUDA's limit on a grid's second and third dimensions
+
+
 def accepts(x_shape, h_shape, out_shape, dtype: str) -> bool:
     """Whether the kernel takes this request: float dtypes, last-axis taps <= MAX_LAST,
-    indices within int32 (fewer than 2**31 elements in and out)."""
+    indices within int32 (fewer than 2**31 elements in and out), and a grid within
+    CUDA's limits (at most 65535 blocks along the first two axes of the 3-D form)."""
     import math
 
-    return (dtype in DTYPES and 1 <= len(x_shape) <= 3 and h_shape[-1] <= MAX_LAST
-            and math.prod(x_shape) < 2 ** 31 and math.prod(out_shape) < 2 ** 31)
+    nd = len(x_shape)
+    if not (dtype in DTYPES and 1 <= nd <= 3 and h_shape[-1] <= MAX_LAST
+            and math.prod(x_shape) < 2 ** 31 and math.prod(out_shape) < 2 ** 31):
+        return False
+    ks = (1,) * (3 - nd) + tuple(out_shape)
+    (b0, b1, _), _ = BLOCKS[nd]
+    return -(-ks[0] // b0) <= GRID_YZ and -(-ks[1] // b1) <= GRID_YZ
 
 
 def _kernel():
