@@ -121,8 +121,9 @@ def is_tensor(a) -> bool:
 #   ps, fitted to the 7-smooth FFT column of the fifth H200 run: 2058^2 0.201-0.237 ms, 4116^2
 #   0.79-0.82 ms, 135x135x140 0.18-0.19 ms.  The engine's FFT column of earlier runs was about twice
 #   the peer's three transforms (0.40 against 0.21 ms at 2160^2) because it searched its fast
-#   lengths on every call (50 us of Python per axis before the first launch; 7-smooth lengths, 5x as
-#   many candidates, cost 0.9 ms); lengths and slices are now found once per signature.  Small
+#   lengths on every call (50 us of Python per axis before the first launch, several hundred with
+#   7-smooth lengths: that column took 0.94-0.99 ms where the peer's transforms at the same lengths
+#   took 0.20); lengths and slices are now found once per signature.  Small
 #   transforms are bound by their launches: never less than 0.17 ms (256^2 took 0.18-0.27 ms).
 COST = {
     "direct": (45e-6, 3.7e-12, 0.5e-12),
@@ -167,7 +168,14 @@ def fast_len(n: int, primes=None) -> int:
 def _fast_len(n: int, primes: tuple) -> int:
     if n <= 1:
         return 1
-    best = 1 << (n - 1).bit_length()
+    for m in range(n, n + 256):  # smooth lengths are dense: the next is usually a few away
+        k = m
+        for p in primes:
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return m
+    best = 1 << (n - 1).bit_length()  # else: every smooth length below the next power of 2
     cands = [1]
     for p in primes[1:]:
         cands = [c * p ** k for c in cands for k in range(64) if c * p ** k < best]
