@@ -124,7 +124,9 @@ def _smooth(m, primes):
 
 def test_fast_len_is_the_smallest_smooth_length():
     scipy_fft = pytest.importorskip("scipy.fft")
-    for n in list(range(1, 300)) + [2050, 2052, 2063, 4097, 4101, 4106, 130, 136, 8191, 10007]:
+    # (the last three: the next 5-smooth length is over 256 away, past the upward scan)
+    for n in list(range(1, 300)) + [2050, 2052, 2063, 4097, 4101, 4106, 130, 136, 8191, 10007,
+                                    1048577, 4194305, 16777217]:
         m = te.fast_len(n, primes=(2, 3, 5))
         assert m == scipy_fft.next_fast_len(n, real=True)
         assert m >= n and _smooth(m, (2, 3, 5))
