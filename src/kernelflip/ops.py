@@ -308,9 +308,19 @@ def _opencv_call(p, e):
 
 def _stencil_call(p):
     """(x, w, w_finite) -> the output through the stencil engine's loop, prepared."""
-    from .engines.stencil import runner
+    from .engines.stencil import runner, runner_1d
 
-    loop, dt, shape = runner(p), p.x.dtype, tuple(p.out_shape)
+    dt, shape = p.x.dtype, tuple(p.out_shape)
+    if p.ndim == 1:  # one row of the 2-D loops
+        loop = runner_1d(p)
+
+        def run(x, w, w_finite=None):
+            out = np.empty(shape, dtype=dt)
+            loop(x[None], w[None], out[None])
+            return out
+
+        return run
+    loop = runner(p)
 
     def run(x, w, w_finite=None):  # the loops keep NaN/inf where the sum puts them
         return loop(x, w, np.empty(shape, dtype=dt))

@@ -176,6 +176,16 @@ STENCIL_EDGE_RUNS = 0.2
 # taps and rows are set up anew): 128^2 float64 11x11 took 0.163-0.166 ms where
 # the terms above give 0.14.
 STENCIL_RUN_CALL = 100
+# 1-D signals on the stencil loops (one row, stencil.as_row; column chunks on two
+# threads above stencil.PARALLEL_ABOVE outputs), measured 2026-11-26 17:40 against
+# cv2.filter2D in one process (medians): the loops' cost per multiply-add is
+# STENCIL_ROW times the 2-D one (one output row per pass instead of two): f64 1e5 k17
+# 0.118 ms (1.18 ns per output, cv2 0.254), f32 0.069 (cv2 0.104); two threads f64
+# 1e6 k17 0.71 ms, 1e7 k29 17.9 ms (cv2 4.4, 26.3); and two threads reach a floor per
+# output set by writing fresh pages at 1e7 samples: f64 k5 9.0 ms, k17 11.2 (cv2 11.4,
+# 19.1), f32 k17 6.1 (cv2 9.2).
+STENCIL_ROW = 1.6
+STENCIL_ROW_FLOOR = {4: 0.55, 8: 0.9}
 # Per term of cv2.sepFilter2D passes: its output traffic, in units of taps.
 SEP_TERM = 17
 # Per term of the fused passes (engines/passes.py): reading the image and writing
@@ -401,9 +411,15 @@ def _tiles_units(p: Problem) -> float:
 def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
     """The stencil loops' estimate: compute or memory traffic, whichever takes longer,
     plus the M1 - 1 edge columns of each row (from two thin strips, column by column)."""
-    from .stencil import run_rows, threaded
+    from .stencil import PARALLEL_ABOVE, run_rows, threaded
 
     threads = 1
+    if p.ndim == 1:  # one row of the 2-D loops, in column chunks on two threads
+        size = p.x.dtype.itemsize
+        if size in STENCIL_PARALLEL and p.out_shape[0] > PARALLEL_ABOVE:
+            a, o = STENCIL_PARALLEL[size]
+            o = max(o, STENCIL_ROW_FLOOR[size])
+        return max(a * STENCIL_ROW * f["stencil"], o * f["out"]) + b
     if p.x.dtype.itemsize in STENCIL_PARALLEL and threaded(p):
         a, o = STENCIL_PARALLEL[p.x.dtype.itemsize]
         threads = 2
