@@ -177,7 +177,7 @@ STENCIL_EDGE_RUNS = 0.2
 # the terms above give 0.14.
 STENCIL_RUN_CALL = 100
 # 1-D signals on the stencil loops (one row, stencil.as_row; column chunks on two
-# threads above stencil.PARALLEL_ABOVE outputs), measured 2026-11-26 17:40 against
+# threads above stencil.PARALLEL_ABOVE outputs), measured 2026-11-26 17:10 against
 # cv2.filter2D in one process (medians): the loops' cost per multiply-add is
 # STENCIL_ROW times the 2-D one (one output row per pass instead of two): f64 1e5 k17
 # 0.118 ms (1.18 ns per output, cv2 0.254), f32 0.069 (cv2 0.104); two threads f64
