@@ -295,20 +295,27 @@ def layout(p: Problem):
     n0, n1 = p.x.shape
     m0, m1 = p.w.shape
     k0, k1 = c.out_shape
-    q = np.arange(c.p0[0], c.p0[0] + k0 + m0 - 1)
-    s = np.arange(c.p0[1], c.p0[1] + k1 + m1 - 1)
-    if c.boundary == "constant":
-        rowmap = np.where((q >= 0) & (q < n0), q, -1)
-        colmap = np.where((s >= 0) & (s < n1), s, -1)
-    else:
-        rowmap = extend_positions(q, n0, c.boundary)
-        colmap = extend_positions(s, n1, c.boundary)
+
+    def where(first, stop, n):  # image positions of extended positions first..stop-1
+        v = np.arange(first, stop)
+        if c.boundary == "constant":
+            return np.where((v >= 0) & (v < n), v, -1)
+        return extend_positions(v, n, c.boundary)
+
+    rowmap = where(c.p0[0], c.p0[0] + k0 + m0 - 1, n0).astype(np.int64)
     coff = int(c.p0[1])
     jlo = int(min(max(-coff, 0), k1))
     jhi = int(min(n1 - coff - (m1 - 1), k1))
     if jhi <= jlo:  # no column has all its taps inside: all go through the left strip
         jlo = jhi = k1
-    return rowmap.astype(np.int64), colmap.astype(np.int64), jlo, jhi, coff, p.cval
+    # only the strips' columns are read: 0 .. jlo + M1 - 2 and jhi .. k1 + M1 - 2; the
+    # rest is left unwritten (a long row's map then stays virtual memory, never touched)
+    length = k1 + m1 - 1
+    colmap = np.empty(length, dtype=np.int64)
+    for a, b in ((0, min(jlo + m1 - 1, length)), (jhi, length)):
+        if b > a:
+            colmap[a:b] = where(c.p0[1] + a, c.p0[1] + b, n1)
+    return rowmap, colmap, jlo, jhi, coff, p.cval
 
 
 class Stencil(Engine):
@@ -444,7 +451,9 @@ def _make_runner(p: Problem):
     k0 = p.out_shape[0]
     cv = dt.type(cval)
 
-    cvrow = np.full(n1, cv, dtype=dt)  # the loops only read it
+    # the loops read it for rows outside the image only (a 1-D row never: then one
+    # element stands for it, of the same type)
+    cvrow = np.full(n1 if (rowmap < 0).any() else 1, cv, dtype=dt)
     cvrow.flags.writeable = False
 
     def serial(x, w, out):
