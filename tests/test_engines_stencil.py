@@ -215,3 +215,22 @@ def test_auto_sends_long_1d_signals_with_short_kernels_to_the_stencil_loops():
     assert kf.choose_method(x[:10**5], h, mode="same").method == "stencil"
     # 31 taps: wider than the loops take
     assert kf.choose_method(x, np.ones(31), mode="same").method != "stencil"
+
+
+def test_stencil_1d_memory_stays_within_three_outputs():
+    # issue 5's bound for direct paths: extra memory <= 3x the output.  Each column chunk
+    # once held a full-length row of cval (8x the output over the eight chunks).
+    import tracemalloc
+
+    n = (1 << 20) + 3
+    x, h = np.random.default_rng(4).standard_normal(n), np.ones(5)
+    kf.convolve(x[:100], h, mode="same", method="stencil")  # loops loaded
+    stencil._RUNNERS.clear()
+    tracemalloc.start()
+    try:
+        y = kf.convolve(x, h, mode="same", method="stencil").values
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert y.shape == (n,)
+    assert peak <= 3 * y.nbytes, (peak, y.nbytes)
