@@ -111,7 +111,7 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         *row_pass("left", "t", "jlo", "                "),
         "            if jhi < n1:",
         f"                for k in range(n1 - jhi + {m1 - 1}):",
-        "                    col = colmap[jhi + k]",
+        f"                    col = colmap[jlo + {m1 - 1} + k]  # the right strip's run",
         "                    right[k] = xr[col] if col >= 0 else cval",
         *each("                te{t} = t{t}[jhi:]"),
         *row_pass("right", "te", "n1 - jhi", "                "),

@@ -86,14 +86,15 @@ def cache_dir() -> str:
 
 
 # The generated modules' edge strips: extended columns c0..c1-1 and rows q0..q1-1
-# of the image, stored column by column.
+# of the image, stored column by column; column c's source is colmap[c - base] (the
+# map holds the left strip's columns, then the right one's: see layout).
 _STRIP = [
     "@numba.njit(nogil=True, cache=True, fastmath={'contract'}, boundscheck=False)",
-    "def strip(x, rowmap, colmap, q0, q1, c0, c1, cval):",
+    "def strip(x, rowmap, colmap, q0, q1, c0, c1, base, cval):",
     "    # extended columns c0..c1-1, rows q0..q1-1, stored column by column",
     "    s = np.empty((max(c1 - c0, 0), q1 - q0), dtype=x.dtype)",
     "    for c in range(c0, c1):",
-    "        col = colmap[c]",
+    "        col = colmap[c - base]",
     "        for q in range(q0, q1):",
     "            src = rowmap[q]",
     "            s[c - c0, q - q0] = cval if src < 0 or col < 0 else x[src, col]",
@@ -130,8 +131,9 @@ def source(m0: int, m1: int) -> str:
         "@numba.njit(nogil=True, cache=True, fastmath={'contract'}, boundscheck=False)",
         "def run(x, w, out, i0, i1, rowmap, colmap, jlo, jhi, coff, cval, cvrow):",
         "    n1 = out.shape[1]",
-        f"    left = strip(x, rowmap, colmap, i0, i1 + {m0 - 1}, 0, jlo + {m1 - 1}, cval)",
-        f"    right = strip(x, rowmap, colmap, i0, i1 + {m0 - 1}, jhi, n1 + {m1 - 1}, cval)",
+        f"    left = strip(x, rowmap, colmap, i0, i1 + {m0 - 1}, 0, jlo + {m1 - 1}, 0, cval)",
+        f"    right = strip(x, rowmap, colmap, i0, i1 + {m0 - 1}, jhi, n1 + {m1 - 1},",
+        f"                  jhi - jlo - {m1 - 1}, cval)",
     ]
     lines += [f"    w{a}_{b} = w[{a}, {b}]" for a, b in taps]
     # the columns whose taps leave the image, from the strips: one column at a time,
@@ -210,8 +212,9 @@ def runs_source(b: int, r: int, m1: int) -> str:
               "def run(x, w, out, i0, i1, rowmap, colmap, jlo, jhi, coff, cval, cvrow):",
               "    m0 = w.shape[0]",
               "    n1 = out.shape[1]",
-              f"    left = strip(x, rowmap, colmap, i0, i1 + m0 - 1, 0, jlo + {m1 - 1}, cval)",
-              f"    right = strip(x, rowmap, colmap, i0, i1 + m0 - 1, jhi, n1 + {m1 - 1}, cval)",
+              f"    left = strip(x, rowmap, colmap, i0, i1 + m0 - 1, 0, jlo + {m1 - 1}, 0, cval)",
+              f"    right = strip(x, rowmap, colmap, i0, i1 + m0 - 1, jhi, n1 + {m1 - 1},",
+              f"                  jhi - jlo - {m1 - 1}, cval)",
               "    tmp = np.empty(i1 - i0, dtype=out.dtype)",
               "    for e, j0, count in ((left, 0, jlo), (right, jhi, n1 - jhi)):",
               "        for j in range(count):",
@@ -287,9 +290,11 @@ def layout(p: Problem):
     """(rowmap, colmap, jlo, jhi, coff, cval): where each extended row and column comes from.
 
     ``rowmap[q]`` is the image row of extended row ``p0 + q`` (-1: a row of
-    cval), ``colmap[c]`` the image column of extended column ``p0 + c``
-    (-1: cval); outputs ``jlo <= j < jhi`` read image columns ``j + coff + b``
-    for every tap ``b`` (the vectorised loop), the others go tap by tap.
+    cval); outputs ``jlo <= j < jhi`` read image columns ``j + coff + b`` for
+    every tap ``b`` (the vectorised loop), the others go tap by tap, from two
+    strips: extended columns ``p0 + c`` for ``c < jlo + M1 - 1`` (left) and
+    ``c >= jhi`` (right).  ``colmap`` holds their image columns (-1: cval), the
+    left strip's first, then the right one's.
     """
     c = p.canon
     n0, n1 = p.x.shape
@@ -308,14 +313,12 @@ def layout(p: Problem):
     jhi = int(min(n1 - coff - (m1 - 1), k1))
     if jhi <= jlo:  # no column has all its taps inside: all go through the left strip
         jlo = jhi = k1
-    # only the strips' columns are read: 0 .. jlo + M1 - 2 and jhi .. k1 + M1 - 2; the
-    # rest is left unwritten (a long row's map then stays virtual memory, never touched)
-    length = k1 + m1 - 1
-    colmap = np.empty(length, dtype=np.int64)
-    for a, b in ((0, min(jlo + m1 - 1, length)), (jhi, length)):
-        if b > a:
-            colmap[a:b] = where(c.p0[1] + a, c.p0[1] + b, n1)
-    return rowmap, colmap, jlo, jhi, coff, p.cval
+    # only the strips' columns are read: 0 .. jlo + M1 - 2 (left) and jhi .. k1 + M1 - 2
+    # (right); the map holds those two runs, one after the other (so a long row's map
+    # is 2 (M1 - 1) entries, not k1 + M1 - 1)
+    colmap = np.concatenate([where(c.p0[1], c.p0[1] + jlo + m1 - 1, n1),
+                             where(c.p0[1] + jhi, c.p0[1] + k1 + m1 - 1, n1)])
+    return rowmap, colmap.astype(np.int64), jlo, jhi, coff, p.cval
 
 
 class Stencil(Engine):
