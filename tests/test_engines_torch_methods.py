@@ -142,7 +142,8 @@ def test_fast_len_is_the_smallest_smooth_length():
 def test_fft_transform_lengths_are_fast():
     rec = te._Recipe("conv", (2048, 2048), (5, 5), "same", "constant", 0, 1, 1, "standard",
                      "cuda", "fft", "torch.float32")
-    direct_ok, crop, lens, keep, dims, dilated = rec.fft  # x read whole: 2048 + 2 needed
+    direct_ok, crop, lens, keep, dilated = rec.fft  # x read whole: 2048 + 2 needed
+    dims = rec.dims
     assert direct_ok and crop is None and lens == (2058, 2058) and not dilated
     assert keep == (slice(2, 2050, 1),) * 2 and dims == (0, 1)
     # a non-zero cval: the extended copy (2048 + 4) at its own fast length

@@ -311,16 +311,7 @@ def _stencil_call(p):
     from .engines.stencil import runner, runner_1d
 
     dt, shape = p.x.dtype, tuple(p.out_shape)
-    if p.ndim == 1:  # one row of the 2-D loops
-        loop = runner_1d(p)
-
-        def run(x, w, w_finite=None):
-            out = np.empty(shape, dtype=dt)
-            loop(x[None], w[None], out[None])
-            return out
-
-        return run
-    loop = runner(p)
+    loop = runner_1d(p) if p.ndim == 1 else runner(p)  # 1-D: one row of the 2-D loops
 
     def run(x, w, w_finite=None):  # the loops keep NaN/inf where the sum puts them
         return loop(x, w, np.empty(shape, dtype=dt))

@@ -353,8 +353,7 @@ class Stencil(Engine):
         if out.size == 0:
             return out
         if p.ndim == 1:
-            runner_1d(p)(np.ascontiguousarray(p.x)[None, :], p.w[None, :], out[None, :])
-            return out
+            return runner_1d(p)(np.ascontiguousarray(p.x), p.w, out)
         return runner(p)(np.ascontiguousarray(p.x), p.w, out)
 
 
@@ -374,9 +373,9 @@ def as_row(p: Problem, first: int = 0, stop: int | None = None) -> Problem:
 
 
 def runner_1d(p: Problem):
-    """A function ``(x[None, :], w[None, :], out[None, :]) -> out`` for 1-D problems shaped
-    like ``p`` (cached): the 2-D loops on one row, in column chunks that two threads
-    take in turn above PARALLEL_ABOVE outputs."""
+    """A function ``(x, w, out) -> out`` for 1-D problems shaped like ``p`` (cached): the
+    2-D loops on one row, in column chunks that two threads take in turn above
+    PARALLEL_ABOVE outputs."""
     return cached(_RUNNERS, p, _make_runner_1d)
 
 
@@ -384,16 +383,26 @@ CHUNKS_1D = 8  # column chunks of a long row, taken in turn by two threads
 
 
 def _make_runner_1d(p: Problem):
+    # the parts are held here, not in the runner cache (runner_1d caches this function)
     k = p.out_shape[0]
     if k <= PARALLEL_ABOVE:
-        return runner(as_row(p))
+        row = _make_runner(as_row(p))
+
+        def serial(x, w, out):
+            row(x[None], w[None], out[None])
+            return out
+
+        return serial
     edges = np.linspace(0, k, CHUNKS_1D + 1).astype(int)
-    parts = [(runner(as_row(p, a, b)), int(a), int(b)) for a, b in zip(edges, edges[1:])]
+    parts = [(_make_runner(as_row(p, a, b)), int(a), int(b))
+             for a, b in zip(edges, edges[1:])]
 
     def parallel(x, w, out):
+        x2, w2, out2 = x[None], w[None], out[None]
+
         def call(c0, c1):
             for r, a, b in parts[c0:c1]:
-                r(x, w, out[:, a:b])  # one row: the slice is contiguous
+                r(x2, w2, out2[:, a:b])  # one row: the slice is contiguous
 
         share_rows(np.arange(CHUNKS_1D + 1), call)
         return out

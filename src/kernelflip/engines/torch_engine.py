@@ -356,7 +356,7 @@ class _Recipe:
             crop = None if whole else tuple(slice(a, b) for a, b in crop)
             keep = tuple(slice(o, o + s * (k - 1) + 1, s)
                          for o, s, k in zip(offs, c.stride, c.out_shape))
-            self.fft = (direct_ok, crop, _fft_lengths(lens), keep, tuple(range(nd)),
+            self.fft = (direct_ok, crop, _fft_lengths(lens), keep,
                         any(d != 1 for d in c.dilation))
         self.phase = None
         if method == "phase":
@@ -537,12 +537,6 @@ def _extend(x, c, h_shape, cval, extra=None):
     return xe
 
 
-def _corr_weight(c, h):
-    import torch
-
-    return torch.flip(h, dims=tuple(range(h.ndim))) if c.flip else h
-
-
 def _direct(rec, x, h, cval):
     c = rec.canon
     w = h.flip(rec.dims) if c.flip else h
@@ -569,13 +563,13 @@ def _fft(rec, x, h, cval):
     import torch
 
     c = rec.canon
-    nd = x.ndim
-    direct_ok, crop, L, keep, dims, dilated = rec.fft
+    direct_ok, crop, L, keep, dilated = rec.fft
+    dims = rec.dims
     if direct_ok:  # read x itself (or a view): rfftn pads it, no extension copy
         src = x if crop is None else x[crop]
     else:
         src = _extend(x, c, h.shape, cval)
-    g = h if c.flip else torch.flip(h, dims=tuple(range(nd)))  # convolution orientation
+    g = h if c.flip else h.flip(dims)  # convolution orientation
     if dilated:
         gd = g.new_zeros(tuple(d * (m - 1) + 1 for d, m in zip(c.dilation, g.shape)))
         gd[tuple(slice(None, None, d) for d in c.dilation)] = g
@@ -621,7 +615,7 @@ def _separable(rec, x, h, cval):
     import torch
 
     c = rec.canon
-    w = _corr_weight(c, h).detach().cpu().double().numpy()
+    w = (h.flip(rec.dims) if c.flip else h).detach().cpu().double().numpy()
     factors = _rank1_factors(w)
     if factors is None:
         raise ArgumentError(f"method='separable' is not accepted for this kernel (shape "
