@@ -8,6 +8,7 @@ article's ``y[1, 1]`` (the centre of image, kernel and output is [0, 0]).
 from .allocator import keep_freed_memory
 from .conventions import like, like_indexed, translate
 from .engines.torch_engine import conv_nn
+from .engines.tune import autotune
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -28,5 +29,5 @@ __all__ = [
     "Indexed", "KernelflipError", "Plan", "TooLargeError", "centered", "choose_method",
     "convolve", "correlate", "indexed", "make_plan", "__version__",
     "Explanation", "explain", "like", "like_indexed", "translate", "conv_nn",
-    "keep_freed_memory",
+    "keep_freed_memory", "autotune",
 ]

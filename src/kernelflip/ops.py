@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from time import perf_counter
 from typing import NamedTuple
 
 import numpy as np
 
 from . import engines as _engines
 from .dtypes import as_numeric, check_exact_bound, working_dtype
-from .engines.choose import Choice, pick, shape_decides
+from .engines import tune as _tune
+from .engines.choose import Choice, pick, shape_decides, trial_key
 from .errors import ArgumentError, ArgumentTypeError, KernelflipError, TooLargeError, enrich
 from .lattice import Indexed, centered_start
 from .plan import Plan, make_plan
@@ -208,7 +210,7 @@ def _fast_runner(problem, e):
     (low rank: the passes may or may not win), and, for OpenCV's DFT path and
     passes that may move NaN/inf, when the data hold NaN/inf.
     """
-    from .engines.choose import _ranked
+    from .engines.choose import _ranked, rank_key
     from .engines.separable import kernel_info
 
     p, c = problem, e.canon
@@ -220,8 +222,11 @@ def _fast_runner(problem, e):
     sep = None
     if by_kernel:
         sep = _passes_call(p)
-        # what a kernel that does not factor gets: the ranking without the passes
-        name = next((n for n in _ranked(p)[1] if n != "separable"), None)
+        # what a kernel that does not factor gets: the ranking without the passes, or
+        # what its timed trial found
+        t = _tune.decided(rank_key(p, 0))
+        name = t.winner if t is not None else next(
+            (n for n in _ranked(p)[1] if n != "separable"), None)
     base = (_stencil_call(p) if name == "stencil" else _opencv_call(p, e) if name == "opencv"
             else None)
     if base is None and sep is None:
@@ -393,9 +398,13 @@ def _run_general(op, x, h, mode, boundary, cval, stride, dilation, method, conve
         )
     _, problem, e = _prepare_entry(op, x, h, mode, boundary, cval, stride, dilation,
                                    convention)
+    trial = None
     if method == "auto":
         # the chooser only names engines that are available and take the problem
-        engine = _engines.ENGINES[pick(problem)]
+        name = pick(problem)
+        engine = _engines.ENGINES[name]
+        if _tune.TRIALS:
+            trial = _tune.pending(trial_key(problem))
     else:
         engine = _engines.ENGINES[method]
         if not engine.available():
@@ -405,7 +414,13 @@ def _run_general(op, x, h, mode, boundary, cval, stride, dilation, method, conve
         why = engine.refuses(problem) or engine.refuses_values(problem)
         if why:
             raise ArgumentError(f"method={method!r} cannot compute this request: {why}")
-    z = engine.run(problem)
+    if trial is None:
+        z = engine.run(problem)
+    else:  # the first calls with these shapes time the two closest engines
+        t0 = perf_counter()
+        z = engine.run(problem)
+        trial.record(name, perf_counter() - t0)
+        learn = learn and trial.winner is not None
     if e.canon.reverse:
         z = z[(slice(None, None, -1),) * z.ndim]
     y = Indexed._trusted(np.ascontiguousarray(z, dtype=problem.x.dtype), e.out_start,

@@ -20,7 +20,10 @@ Rules, in order:
    the machine (COMPILED_SHARED), so OpenCV is preferred there; OpenCV's DFT
    path is charged as one transform with the kernel's spectrum kept on images
    of up to opencv.SPECTRAL_MAX pixels (opencv_spectral), for the bands it
-   runs in on larger ones (BAND_GAIN).
+   runs in on larger ones (BAND_GAIN);
+5. where the two cheapest estimates lie within a factor 1.5 of each other,
+   the first calls with that request shape time both engines and keep the
+   faster (:mod:`.tune`; off with ``kernelflip.autotune(False)``).
 
 Each estimate is ``constant * feature + per-output + fixed`` (ns), the
 feature being the work the engine does (multiply-adds, ``L log2 L`` for
@@ -40,6 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import tune
 from ._base import ENGINES, Problem
 from .ndimage import drops_taps
 from .opencv import bands, dft_way, filter_shape, skips_zero_taps, takes_dft, tile_size
@@ -320,11 +324,8 @@ def estimate(p: Problem) -> dict[str, float]:
 
 def _ranked(p: Problem) -> tuple[dict[str, float], tuple[str, ...]]:
     """(estimates, engines from the cheapest), cached per :func:`estimate`'s key."""
-    from .separable import kernel_factors
 
-    terms = kernel_factors(p.w) if p.ndim >= 2 else None
-    key = (p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
-           p.exact, len(terms) if terms else 0)
+    key = rank_key(p)
     hit = _ESTIMATES.get(key)
     if hit is None:
         est = _estimate(p)
@@ -333,6 +334,19 @@ def _ranked(p: Problem) -> tuple[dict[str, float], tuple[str, ...]]:
             _ESTIMATES.clear()
         _ESTIMATES[key] = hit
     return hit
+
+
+def rank_key(p: Problem, rank: int | None = None) -> tuple:
+    """What :func:`_ranked` keeps its ranking under: shapes, dtypes, the canonical
+    operation, whether cval is 0, exactness and the kernel's rank as passes (0: it
+    does not factor), given or found."""
+    if rank is None:
+        from .separable import kernel_factors
+
+        terms = kernel_factors(p.w) if p.ndim >= 2 else None
+        rank = len(terms) if terms else 0
+    return (p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
+            p.exact, rank)
 
 
 _ESTIMATES: dict = {}
@@ -527,8 +541,7 @@ def pick(p: Problem) -> str:
     factorisation cannot change it (even a rank-1 kernel's passes would cost
     more than the cheapest other engine): no look at the kernel's values.
     """
-    key = ("pick", p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
-           p.exact)
+    key = pick_key(p)
     order = _ESTIMATES.get(key)
     if order is None:
         est, order = _ranked(p)
@@ -536,9 +549,19 @@ def pick(p: Problem) -> str:
             order = False  # depends on the kernel: rank it per kernel below
         else:
             order = tuple(n for n in order if n != "separable")
+            tune.trial(key, est, order)  # close estimates: time the two on the first calls
         _ESTIMATES[key] = order
-    if order is False:
-        order = _ranked(p)[1]
+    t = None
+    if order is False:  # ranked per kernel (its factorisation), and so are the trials
+        est, order = _ranked(p)
+        if tune.TRIALS or tune.enabled():
+            t = tune.trial(rank_key(p), est, order)
+    elif tune.TRIALS:
+        t = tune.TRIALS.get(key)
+    if t is not None:
+        name = t.winner or t.next()
+        if name not in _CARE or _allowed(name, p):
+            return name
     if not order:  # pragma: no cover - direct never refuses
         return "direct"
     best = order[0]
@@ -558,11 +581,22 @@ def _allowed(name: str, p: Problem) -> bool:
     return not (_unsafe_nonfinite(name, p) and not finite(p))
 
 
+def pick_key(p: Problem) -> tuple:
+    """What :func:`pick`'s ranking (and a timed trial, :mod:`.tune`) is kept under."""
+    return ("pick", p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
+            p.exact)
+
+
+def trial_key(p: Problem) -> tuple:
+    """What the timed trial of ``p``'s two closest engines (:mod:`.tune`) is kept
+    under; call after :func:`pick`."""
+    return pick_key(p) if shape_decides(p) else rank_key(p)
+
+
 def shape_decides(p: Problem) -> bool:
     """True when :func:`pick`'s ranking for ``p`` depends on shapes and dtypes alone
     (not on the kernel's factorisation); call after :func:`pick`."""
-    key = ("pick", p.x.shape, p.x.dtype, p.w.shape, p.w.dtype, p.canon, bool(p.cval == 0),
-           p.exact)
+    key = pick_key(p)
     order = _ESTIMATES.get(key)
     return order is not None and order is not False
 
@@ -588,6 +622,16 @@ def choose(p: Problem) -> Choice:
         best = order[0]
         note += "NaN/inf taps: scipy.ndimage would leave them out; "
     rest = ", ".join(f"{n} ~{est[n] / 1e6:.2g} ms" for n in order[1:3])
+    t = tune.TRIALS.get(trial_key(p))
+    if t is not None and t.winner is not None and (t.winner not in _CARE
+                                                   or _allowed(t.winner, p)):
+        return Choice(t.winner, f"{note}{t.winner}{_detail(t.winner, p)}: measured on this "
+                                f"machine's first calls with these shapes, {t.summary()} "
+                                f"(estimates: {best} ~{est[best] / 1e6:.2g} ms"
+                                + (f", {rest}" if rest else "") + ")")
+    if t is not None:
+        note += (f"estimates within {tune.RATIO}x: the first calls time "
+                 f"{' and '.join(t.engines)}; ")
     return Choice(best, f"{note}{best}{_detail(best, p)} ~{est[best] / 1e6:.2g} ms"
                         + (f" beats {rest}" if rest else ""))
 
