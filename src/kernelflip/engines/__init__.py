@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     reference,
     separable,
     stencil,
+    volume,
 )
 from ._base import ENGINES, Engine, Problem, extend, register
 

@@ -132,7 +132,16 @@ COST = {
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
     "separable_fused": {4: (0.034, 0, 20_000), 8: (0.055, 0, 20_000)},
+    "volume": {4: (0.030, 0.2, 200_000), 8: (0.051, 0.3, 200_000)},  # see below
 }
+# The volume loops (engines/volume.py, 3-D kernels of up to 125 taps) were timed
+# against the compiled loops in one process on a 2-core Intel Xeon VM (2026-11-26
+# 23:51, 128^3 'same', best of 10 interleaved): 3x3x3 float32 5.8 ms against 14.5,
+# float64 12.3 against 24.9, 5x5x5 float32 21.2 against 60.8; their COST is the
+# compiled one's times about those ratios (0.45, 0.5), so that both sit on the
+# scale of the machine the other constants were fitted on.  The fixed 0.2 ms keeps
+# small volumes on the compiled loops: a new kernel shape's loop compiles on its
+# first call (one to four seconds, then cached on disk).
 # scipy.fft slows down per point once its input no longer fits in cache.
 FFT_SPILL_BYTES = 8 * 2**20
 # ... and float64 transforms of up to a few MiB cost more per unit than COST says:
@@ -257,6 +266,7 @@ def _shape_features(x_shape, w_shape, canon, cval_zero: bool, real: bool) -> dic
     taps = _prod(w_shape)
     span = _prod(c.span(w_shape))
     f = {"compiled": out * taps, "direct": out * taps, "stencil": out * taps,
+         "volume": out * taps,
          "ndimage": span * taps, "span": span}
     _, lens = fft_plan_lengths(p)
     L = _prod(lens)
