@@ -365,3 +365,27 @@ def test_fft_keeps_kernel_spectra_by_value_and_within_its_bytes(monkeypatch):
     fft._SPECTRA.clear()
     kf.convolve(x, h, mode="same", method="fft")
     assert len(fft._SPECTRA) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_extend_matches_numpy_pad_over_any_region(data):
+    # the extended region every engine reads: numpy.pad's rules at any distance,
+    # cropped to the region (which may start inside the image or lie outside it)
+    from kernelflip.engines._base import extend
+
+    nd = data.draw(st.integers(1, 3))
+    shape = tuple(data.draw(st.integers(1, 5)) for _ in range(nd))
+    region = []
+    for n in shape:
+        a = data.draw(st.integers(-7, n + 3))
+        region.append((a, a + data.draw(st.integers(1, 9))))
+    boundary = data.draw(st.sampled_from(["constant", "symmetric", "reflect", "edge", "wrap"]))
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) + 1
+    m = 24
+    kw = {"constant_values": -2.5} if boundary == "constant" else {}
+    big = np.pad(x, [(m, m)] * nd, mode=boundary, **kw)
+    want = big[tuple(slice(a + m, b + m) for a, b in region)]
+    got = extend(x, region, boundary, -2.5)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)

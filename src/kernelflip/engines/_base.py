@@ -55,15 +55,22 @@ def extend(x: np.ndarray, region, boundary: str, cval=0) -> np.ndarray:
     if all(a >= 0 and b <= n for (a, b), n in zip(region, x.shape)):
         return x[tuple(slice(a, b) for a, b in region)]
     if boundary == "constant":
-        out = np.full(tuple(b - a for a, b in region), cval, dtype=x.dtype)
+        shape = tuple(b - a for a, b in region)
         src, dst = [], []
         for (a, b), n in zip(region, x.shape):
             lo, hi = max(a, 0), min(b, n)
             if hi <= lo:
-                return out
+                return np.full(shape, cval, dtype=x.dtype)
             src.append(slice(lo, hi))
             dst.append(slice(lo - a, hi - a))
+        # the image part once, then only the margins with cval (np.full first would
+        # write every element twice)
+        out = np.empty(shape, dtype=x.dtype)
         out[tuple(dst)] = x[tuple(src)]
+        for ax, d in enumerate(dst):
+            for part in (slice(0, d.start), slice(d.stop, shape[ax])):
+                if part.stop > part.start:
+                    out[(slice(None),) * ax + (part,)] = cval
         return out
     out = x
     for ax, ((a, b), n) in enumerate(zip(region, x.shape)):
