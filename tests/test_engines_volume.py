@@ -113,3 +113,42 @@ def test_auto_uses_it_for_a_large_float_volume_and_not_for_integers():
                             mode="same").method != "volume"
     y = kf.convolve(x, w, mode="same", method="volume").values
     assert y[48, 48, 48] == 27 and y[0, 0, 0] == 8
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(xs=st.tuples(*[st.integers(3, 9)] * 3), m=st.sampled_from([1, 3]),
+       dtype=st.sampled_from(["float32", "float64"]),
+       mode=st.sampled_from(["full", "same", "valid"]),
+       boundary=st.sampled_from(["constant", "symmetric", "wrap"]),
+       seed=st.integers(0, 2**16))
+def test_rank1_3d_passes_agree_with_the_reference(xs, m, dtype, mode, boundary, seed):
+    # a rank-1 3-D kernel: three passes, each one volume loop of one tap line
+    from kernelflip.engines.separable import kernel_factors, volume_passes
+
+    rng = np.random.default_rng(seed)
+    u = [rng.uniform(0.5, 2, n) for n in (3, m, 3)]
+    w = np.multiply.outer(np.multiply.outer(u[0], u[1]), u[2]).astype(dtype)
+    x = rng.standard_normal(xs).astype(dtype)
+    p = _problem(x, w, mode, boundary, 1.5)
+    assert volume_passes(p, kernel_factors(p.w))
+    got = ENGINES["separable"].run(p)
+    want = ENGINES["reference"].run(p)
+    tol = 1e-4 if dtype == "float32" else 1e-11
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def test_rank1_3d_passes_keep_nan_and_inf_of_nonzero_taps():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((9, 10, 11))
+    x[2, 3, 4], x[6, 6, 6], x[8, 9, 10] = np.nan, np.inf, -np.inf
+    g = np.array([1.0, 2.0, 1.0])
+    w = np.multiply.outer(np.multiply.outer(g, g), g)
+    p = _problem(x, w)
+    with np.errstate(invalid="ignore"):
+        got = ENGINES["separable"].run(p)
+        want = ENGINES["direct"].run(p)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    y = kf.convolve(x, w, mode="same").values  # auto: the same placement
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(want))

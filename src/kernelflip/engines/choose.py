@@ -133,7 +133,14 @@ COST = {
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
     "separable_fused": {4: (0.034, 0, 20_000), 8: (0.055, 0, 20_000)},
     "volume": {4: (0.030, 0.2, 200_000), 8: (0.051, 0.3, 200_000)},  # see below
+    "separable_volume": {4: (0.08, 2.0, 200_000), 8: (0.09, 6.5, 200_000)},  # see below
 }
+# The passes of a rank-1 3-D float kernel as three volume loops (one tap line each,
+# separable.volume_passes), per unit of the separable feature and per output, from
+# 128^3 'same' Gaussians (Intel Xeon VM, 2026-11-27 00:35, best of 8 interleaved):
+# float32 3^3 6.2 ms, 9^3 8.3, 15^3 13.5; float64 16.2, 15.3, 21.2 (each pass writes
+# a fresh array of the volume's size: the per-output term).  Before, numpy and
+# scipy.ndimage.correlate1d passes: float32 5^3 45 ms, 9^3 61.
 # The volume loops (engines/volume.py, 3-D kernels of up to 125 taps) were timed
 # against the compiled loops in one process on a 2-core Intel Xeon VM (2026-11-26
 # 23:51, 128^3 'same', best of 10 interleaved): 3x3x3 float32 5.8 ms against 14.5,
@@ -297,6 +304,7 @@ def features(p: Problem) -> dict[str, float]:
     f["separable_cv2"] = ((len(terms) * (sum(p.w.shape) + SEP_TERM) + 20 * (len(terms) - 1))
                           * f["span"]) if terms else 0
     f["separable_fused"] = _fused_units(p.w.shape, len(terms)) * f["out"] if terms else 0
+    f["separable_volume"] = f["separable"]
     return f
 
 
@@ -314,10 +322,12 @@ def _fused_units(shape, rank: int) -> float:
 def _sep_key(p: Problem, terms) -> str:
     """The COST entry of the separable engine's way with ``p``: fused loops, OpenCV's
     passes or numpy/scipy passes."""
-    from .separable import fused
+    from .separable import fused, volume_passes
 
     if terms is not None and fused(p, terms):
         return "separable_fused"
+    if volume_passes(p, terms):
+        return "separable_volume"
     if p.ndim == 2 and not p.exact and p.x.dtype.name in ("float32", "float64") and _cv2():
         return "separable_cv2"
     return "separable"

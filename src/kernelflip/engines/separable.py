@@ -25,7 +25,10 @@ cost ``out * sum(m_a)`` instead of ``out * prod(m_a)``.
 (:mod:`.passes`: the image read once, the output written once) where numba
 is installed, the request has stride and dilation 1 and the rows are wide
 enough (:data:`FUSED_MIN_WIDTH`), else through cv2.sepFilter2D where OpenCV
-is installed, else scipy.ndimage.correlate1d; integers use exact numpy passes.
+is installed, else scipy.ndimage.correlate1d; 3-D float passes (stride and
+dilation 1) run as three :func:`.volume.valid` loops, one tap line each (128^3
+float32 Gaussian 9x9x9: 8.3 ms, 61 with scipy.ndimage.correlate1d passes);
+integers use exact numpy passes.
 """
 
 from __future__ import annotations
@@ -249,6 +252,18 @@ def fused(p: Problem, terms) -> bool:
     return not ENGINES["opencv"].available()
 
 
+def volume_passes(p: Problem, terms) -> bool:
+    """True when ``p``'s passes (one rank-1 term of a 3-D float kernel, stride and
+    dilation 1) run as three :func:`.volume.valid` loops, one tap line each."""
+    from . import volume
+
+    c = p.canon
+    return (p.ndim == 3 and terms is not None and len(terms) == 1 and volume.available()
+            and p.x.dtype.name in volume.DTYPES and p.w.dtype == p.x.dtype
+            and all(s == 1 for s in c.stride) and all(d == 1 for d in c.dilation)
+            and max(p.w.shape) <= volume.MAX_TAPS)
+
+
 class Separable(Engine):
     name = "separable"
     exact = True  # integer factors are exact; float low-rank has the documented bound
@@ -278,6 +293,15 @@ class Separable(Engine):
             if cv2 is not None:
                 return self._cv2(p, terms, cv2)
         xe = extend(p.x, p.region(), c.boundary, p.cval)
+        if volume_passes(p, terms):  # 3-D floats: each pass one generated numba loop
+            from .volume import valid
+
+            a = np.ascontiguousarray(xe)
+            for ax, u in enumerate(terms[0]):
+                shape = [1, 1, 1]
+                shape[ax] = len(u)
+                a = valid(a, np.asarray(u, dtype=p.x.dtype).reshape(shape))
+            return a
         out = None
         for term in terms:
             a = xe

@@ -115,6 +115,31 @@ def chunks(p: Problem) -> int:
     return min(8, n0)
 
 
+def valid(xe: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The valid correlation ``z[n] = sum_r xe[n + r] * w[r]`` of a 3-D float array
+    (C-contiguous, every read inside it) with a 3-D kernel of its dtype and at most
+    :data:`MAX_TAPS` taps; output shape ``xe.shape - w.shape + 1``.
+
+    >>> xe = np.arange(27.0).reshape(3, 3, 3)
+    >>> valid(xe, np.ones((1, 1, 3))).ravel().tolist()[:3]
+    [3.0, 12.0, 21.0]
+    """
+    shape = tuple(n - m + 1 for n, m in zip(xe.shape, w.shape))
+    out = np.empty(shape, dtype=xe.dtype)
+    if out.size == 0:
+        return out
+    loop = _loop(w.shape)
+    w = np.ascontiguousarray(w, dtype=xe.dtype)
+    if out.size * w.size < PARALLEL_FROM or shape[0] < 2:
+        loop(xe, w, out, 0, shape[0])
+        return out
+    from .stencil import share_rows
+
+    edges = np.linspace(0, shape[0], min(8, shape[0]) + 1).astype(int)
+    share_rows(edges, lambda i0, i1: loop(xe, w, out, i0, i1))
+    return out
+
+
 class Volume(Engine):
     name = "volume"
     exact = False  # floats only (integers go to the exact engines)
