@@ -107,10 +107,10 @@ def _loop(shape: tuple):
                 lambda: source(m0, m1, m2))
 
 
-def chunks(p: Problem) -> int:
+def chunks(out_shape: tuple, taps: int) -> int:
     """Plane chunks that two threads take in turn (1: one thread)."""
-    n0 = p.out_shape[0]
-    if int(np.prod(p.out_shape)) * p.w.size < PARALLEL_FROM or n0 < 2:
+    n0 = out_shape[0]
+    if int(np.prod(out_shape)) * taps < PARALLEL_FROM or n0 < 2:
         return 1
     return min(8, n0)
 
@@ -130,12 +130,13 @@ def valid(xe: np.ndarray, w: np.ndarray) -> np.ndarray:
         return out
     loop = _loop(w.shape)
     w = np.ascontiguousarray(w, dtype=xe.dtype)
-    if out.size * w.size < PARALLEL_FROM or shape[0] < 2:
+    n = chunks(shape, w.size)
+    if n < 2:
         loop(xe, w, out, 0, shape[0])
         return out
     from .stencil import share_rows
 
-    edges = np.linspace(0, shape[0], min(8, shape[0]) + 1).astype(int)
+    edges = np.linspace(0, shape[0], n + 1).astype(int)
     share_rows(edges, lambda i0, i1: loop(xe, w, out, i0, i1))
     return out
 
@@ -153,22 +154,11 @@ class Volume(Engine):
         return refuses(p)
 
     def run(self, p: Problem) -> np.ndarray:
-        out = np.empty(p.out_shape, dtype=p.x.dtype)
-        if out.size == 0:
-            return out
-        c, dt = p.canon, p.x.dtype
-        w = np.ascontiguousarray(p.w, dtype=dt)
-        xe = np.ascontiguousarray(extend(p.x, p.region(), c.boundary, dt.type(p.cval)))
-        loop = _loop(p.w.shape)
-        n = chunks(p)
-        if n < 2:
-            loop(xe, w, out, 0, out.shape[0])
-            return out
-        from .stencil import share_rows
-
-        edges = np.linspace(0, out.shape[0], n + 1).astype(int)
-        share_rows(edges, lambda i0, i1: loop(xe, w, out, i0, i1))
-        return out
+        if 0 in p.out_shape:
+            return np.empty(p.out_shape, dtype=p.x.dtype)
+        dt = p.x.dtype
+        xe = extend(p.x, p.region(), p.canon.boundary, dt.type(p.cval))
+        return valid(np.ascontiguousarray(xe), p.w)  # the region: out_shape + w.shape - 1
 
 
 register(Volume())
