@@ -342,10 +342,11 @@ def estimate(p: Problem) -> dict[str, float]:
     return dict(_ranked(p)[0])
 
 
-def _ranked(p: Problem) -> tuple[dict[str, float], tuple[str, ...]]:
-    """(estimates, engines from the cheapest), cached per :func:`estimate`'s key."""
-
-    key = rank_key(p)
+def _ranked(p: Problem, key: tuple | None = None) -> tuple[dict[str, float], tuple[str, ...]]:
+    """(estimates, engines from the cheapest), cached per :func:`rank_key` (``key``: that
+    key, where the caller has it)."""
+    if key is None:
+        key = rank_key(p)
     hit = _ESTIMATES.get(key)
     if hit is None:
         est = _estimate(p)
@@ -573,9 +574,10 @@ def pick(p: Problem) -> str:
         _ESTIMATES[key] = order
     t = None
     if order is False:  # ranked per kernel (its factorisation), and so are the trials
-        est, order = _ranked(p)
+        rk = rank_key(p)  # the kernel's factorisation, looked up once
+        est, order = _ranked(p, rk)
         if tune.TRIALS or tune.enabled():
-            t = tune.trial(rank_key(p), est, order)
+            t = tune.trial(rk, est, order)
     elif tune.TRIALS:
         t = tune.TRIALS.get(key)
     if t is not None:
