@@ -65,3 +65,33 @@ def test_generated_loops_carry_the_marker():
         # every jitted function but the edge strips' copy is marked
         jitted = src.count("@numba.njit")
         assert src.count("    wide()") == jitted - src.count("def strip(")
+
+
+def test_chained_keeps_every_term_once_in_order():
+    from kernelflip.engines._simd import chained
+
+    terms = [f"t{i}" for i in range(11)]
+    for k in range(1, 14):
+        src = chained(terms, k)
+        assert [t for t in src.replace("(", " ").replace(")", " ").replace("+", " ").split()] == terms
+        # the value is the plain sum (hand-checked with integers: 0 + 1 + ... + 10 = 55)
+        assert eval(src, {f"t{i}": i for i in range(11)}) == 55
+    assert chained(["a", "b", "c", "d"], 2) == "(a + b) + (c + d)"
+    assert chained(["a", "b", "c"], 4, start="s") == "s + ((a + b) + c)"
+    with pytest.raises(ValueError, match="no terms"):
+        chained([])
+
+
+def test_volume_loop_sums_in_partial_chains_and_matches_scipy():
+    from scipy import ndimage
+
+    import kernelflip as kf
+    from kernelflip.engines import volume
+
+    assert volume.source(3, 3, 3).count("(") > volume.source(1, 1, 1).count("(")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((20, 21, 22)).astype(np.float32)
+    w = rng.standard_normal((5, 5, 5)).astype(np.float32)
+    got = kf.convolve(x, w, mode="same", method="volume")
+    want = ndimage.convolve(x.astype(np.float64), w.astype(np.float64), mode="constant")
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._simd import chained
 from ._base import Engine, Problem, extend, installed, register
 
 MAX_TAPS = 125  # 5x5x5; the generated sum grows with the taps
@@ -78,8 +79,8 @@ def source(m0: int, m1: int, m2: int) -> str:
     lines += [f"            x{a}_{b} = np.uint64(((i + {a}) * n1x + j + {b}) * n2x)"
               for a, b in rows]
     lines += ["            for k in range(m):",
-              "                of[ob + k] = " + " + ".join(
-                  f"w{a}_{b}_{c} * xf[x{a}_{b} + k + u{c}]" for a, b, c in taps)]
+              "                of[ob + k] = " + chained(
+                  [f"w{a}_{b}_{c} * xf[x{a}_{b} + k + u{c}]" for a, b, c in taps])]
     lines += ["    return out"]
     return "\n".join(lines) + "\n"
 
