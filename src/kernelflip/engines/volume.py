@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._simd import chained
 from ._base import Engine, Problem, extend, installed, register
+from ._simd import chained
 
 MAX_TAPS = 125  # 5x5x5; the generated sum grows with the taps
 DTYPES = ("float32", "float64")
