@@ -32,11 +32,14 @@ def wide(typingctx):
     """Mark the calling jitted function for 512-bit vectorisation (a no-op at run time)."""
 
     def codegen(context, builder, signature, args):
-        attrs = builder.function.attributes
-        for a in ATTRIBUTES:
-            # llvmlite's AttributeSet.add accepts only its known keyword attributes;
-            # these are string attributes, written into the IR as they are
-            set.add(attrs, a)
+        try:
+            attrs = builder.function.attributes
+            for a in ATTRIBUTES:
+                # llvmlite's AttributeSet.add accepts only its known keyword attributes;
+                # these are string attributes, written into the IR as they are
+                set.add(attrs, a)
+        except (AttributeError, TypeError):  # pragma: no cover - another llvmlite
+            pass  # a hint only: the function compiles as it would without it
         return context.get_dummy_value()
 
     return types.none(), codegen
