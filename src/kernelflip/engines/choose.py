@@ -514,8 +514,8 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
 def all_finite(a: np.ndarray) -> bool:
     """True when ``a`` holds no NaN/inf.
 
-    One pass and no mask: a finite dot product ``a . a`` (BLAS, small arrays),
-    L1 norm (OpenCV, once loaded: 1-D and 2-D float arrays) or sum means
+    One pass and no mask: a finite L1 norm (OpenCV, once loaded: 1-D and 2-D
+    float arrays), dot product ``a . a`` (BLAS, small arrays) or sum means
     every element is finite (NaN and inf propagate); only when it is not (or
     it overflowed) is every element tested.
 
@@ -523,11 +523,12 @@ def all_finite(a: np.ndarray) -> bool:
     (True, False)
     """
     kind, contiguous = a.dtype.kind, a.flags.c_contiguous
-    if (kind == "f" and contiguous and a.size > DOT_FINITE_MAX and a.ndim <= 2
-            and a.itemsize in (4, 8) and "cv2" in sys.modules):
+    if (kind == "f" and contiguous and a.size and a.ndim <= 2 and a.itemsize in (4, 8)
+            and "cv2" in sys.modules):
         # one thread, SIMD, a double accumulator: 128^2 float64 1.6 us against 3.6
         # for the sum, 2048^2 0.9 ms against 1.0 (f32: 0.47 against 0.64); OpenCV
-        # raises no numpy floating-point warnings, so no errstate (3-5 us) around it
+        # raises no numpy floating-point warnings, so no errstate around it (257
+        # taps: 0.7 us against 4.0 for the dot product under errstate)
         cv2 = sys.modules["cv2"]
         if math.isfinite(cv2.norm(a, cv2.NORM_L1)):
             return True
