@@ -35,7 +35,7 @@ cv2.filter2D; 1e6: 0.71 ms against 4.4.
 
 Every generated loop starts with :func:`._simd.wide`, which lets LLVM use
 512-bit vectors where the CPU has them (its tuning for Intel's AVX-512
-server cores otherwise keeps to 256 bits: 2048^2 float32 11x11 31.0 -> 19.0
+server cores otherwise keeps to 256 bits: 2048^2 float32 11x11 25.7 -> 18.5
 ms on the project's Intel VM).
 
 Sums run in a fixed order, tap by tap; floats may use fused multiply-adds
