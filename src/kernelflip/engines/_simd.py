@@ -55,8 +55,9 @@ def chained(terms: list, chains: int | None = None, start: str | None = None) ->
     """The sum of ``terms`` (Python expressions) as source text, in ``chains`` partial sums.
 
     The terms are split into ``chains`` (default :data:`CHAINS`) contiguous
-    groups of near-equal size, each summed left to right, and the group sums are added pairwise
-    (``(g0 + g1) + (g2 + g3)``); ``start``, when given, is added last.  Without
+    groups of near-equal size, each summed left to right, and the group sums
+    are added pairwise (``(g0 + g1) + (g2 + g3)``); ``start``, when given, is
+    added last.  Without
     fast-math reassociation LLVM keeps the order as written, so a single
     chain ``t0 + t1 + ... + t120`` makes every fused multiply-add wait for the
     one before it (4 cycles each); four chains per output (eight for two output

@@ -21,7 +21,8 @@ FFT engine, float64 49.2, 101.5 and 70.0.  The padded copy is 1.4 ms (float32)
 and 3.4 ms (float64) of those.
 
 Every tap is multiplied, zeros included, in a fixed order (``a``, then
-``b``, then ``c``), so NaN and inf land where the defining sum puts them
+``b``, then ``c``, in four partial sums added pairwise: :func:`._simd.chained`),
+so NaN and inf land where the defining sum puts them
 (``0 * inf`` is NaN); float32 stays float32 (floats may use fused
 multiply-adds).  Planes of the output are shared by two threads
 (:func:`.stencil.share_rows`) above :data:`PARALLEL_FROM` multiply-adds.  A
