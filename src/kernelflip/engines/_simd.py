@@ -51,13 +51,12 @@ def wide(typingctx):
 CHAINS = 4
 
 
-def chained(terms: list, chains: int | None = None, start: str | None = None) -> str:
+def chained(terms: list, chains: int | None = None) -> str:
     """The sum of ``terms`` (Python expressions) as source text, in ``chains`` partial sums.
 
     The terms are split into ``chains`` (default :data:`CHAINS`) contiguous
     groups of near-equal size, each summed left to right, and the group sums
-    are added pairwise (``(g0 + g1) + (g2 + g3)``); ``start``, when given, is
-    added last.  Without
+    are added pairwise (``(g0 + g1) + (g2 + g3)``).  Without
     fast-math reassociation LLVM keeps the order as written, so a single
     chain ``t0 + t1 + ... + t120`` makes every fused multiply-add wait for the
     one before it (4 cycles each); four chains per output (eight for two output
@@ -71,8 +70,6 @@ def chained(terms: list, chains: int | None = None, start: str | None = None) ->
 
     >>> chained(["a", "b", "c", "d", "e"], 2)
     '(a + b) + (c + d + e)'
-    >>> chained(["a", "b"], 4, start="o[j]")
-    'o[j] + (a + b)'
     >>> chained(["a"])
     'a'
     """
@@ -95,5 +92,4 @@ def chained(terms: list, chains: int | None = None, start: str | None = None) ->
         h = (len(gs) + 1) // 2
         return f"{wrap(tree(gs[:h]))} + {wrap(tree(gs[h:]))}", True
 
-    total = tree(groups)
-    return total[0] if start is None else f"{start} + {wrap(total)}"
+    return tree(groups)[0]
