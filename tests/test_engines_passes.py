@@ -156,6 +156,100 @@ def test_zero_columns_keep_nan_and_inf_in_the_fused_loop_so_auto_skips_the_scan(
     np.testing.assert_allclose(y[finite], ref[finite], rtol=1e-4, atol=1e-5)
 
 
+def _log(m, dtype):
+    # a Laplacian of Gaussian made zero-mean: rank 3
+    r2 = sum(g**2 for g in np.meshgrid(*[np.arange(m) - (m - 1) / 2] * 2, indexing="ij"))
+    s = m / 6
+    h = (r2 / s**4 - 2 / s**2) * np.exp(-r2 / (2 * s**2))
+    return (h - h.mean()).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(40, 300), (600, 300)])  # one thread, two
+@pytest.mark.parametrize("where", ["none", "nan", "inf", "both infs", "left edge", "cval"])
+def test_low_rank_loops_report_nan_and_inf_in_what_they_read(dtype, shape, where):
+    h = _log(7, dtype)
+    assert len(separable.kernel_factors(h)) == 3
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(shape).astype(dtype)
+    cval = 0.5
+    n0, n1 = shape
+    if where == "nan":
+        x[n0 // 2, n1 // 3] = np.nan
+    elif where == "inf":
+        x[n0 - 1, n1 - 1] = np.inf  # the last row and column: read by the right strip
+    elif where == "both infs":
+        x[7, 40], x[8, 41] = np.inf, -np.inf
+    elif where == "left edge":
+        x[n0 - 3, 0] = -np.inf  # read by the left strip only
+    elif where == "cval":
+        cval = np.nan  # rows and columns of the extension
+    _, p = _prepare("conv", x, h, "same", "constant", cval, 1, 1, "standard")
+    z, ok = passes.run_checked(p, separable.kernel_factors(p.w))
+    assert ok == (where == "none")
+    if where == "none":
+        np.testing.assert_allclose(z, ENGINES["direct"].run(p), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_term_loops_do_not_look(dtype):
+    g = _gauss(5, dtype)
+    x = np.full((30, 300), np.nan, dtype)
+    _, p = _prepare("conv", x, np.outer(g, g), "same", "constant", 0, 1, 1, "standard")
+    assert passes.run_checked(p, separable.kernel_factors(p.w))[1] is True
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_low_rank_kernels_put_nan_and_inf_where_the_direct_sum_does_without_a_scan(
+        dtype, monkeypatch):
+    from kernelflip.engines import choose
+
+    h = _log(11, dtype)
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((300, 600)).astype(dtype)
+    assert kf.choose_method(x, h, mode="same").method == "separable"
+    ref_clean = kf.convolve(x, h, mode="same", method="direct").values
+    x[5, 7] = np.inf
+    x[100, 300] = np.nan
+    x[200, 100], x[201, 104] = np.inf, -np.inf  # inf - inf: NaN where both windows meet
+    x[299, 599] = -np.inf
+    with np.errstate(invalid="ignore", over="ignore"):
+        ref = kf.convolve(x, h, mode="same", method="direct").values
+        scans = []
+        monkeypatch.setattr(choose, "finite", lambda p: scans.append(p) or True)
+        y = kf.convolve(x, h, mode="same").values
+        explicit = kf.convolve(x, h, mode="same", method="separable").values
+    assert scans == []  # the loop looked, not a scan before it
+    for got in (y, explicit):
+        for test in (np.isnan, np.isposinf, np.isneginf):
+            np.testing.assert_array_equal(test(got), test(ref))
+        finite = np.isfinite(ref)
+        np.testing.assert_allclose(got[finite], ref[finite], rtol=1e-4, atol=1e-4)
+    assert np.isposinf(ref).any() and np.isnan(ref).any()
+    # clean data: the passes' own answer, within the low-rank bound of the direct sum
+    x = rng.standard_normal((300, 600)).astype(dtype)
+    np.testing.assert_allclose(kf.convolve(x, h, mode="same").values,
+                               kf.convolve(x, h, mode="same", method="direct").values,
+                               rtol=1e-3, atol=1e-4)
+    assert ref_clean.shape == ref.shape
+
+
+def test_an_overflowing_low_rank_sum_goes_to_a_direct_sum():
+    from kernelflip.engines.choose import nonfinite_fallback
+
+    h = _log(7, np.float32)
+    x = np.full((40, 300), 3e38, np.float32)  # finite, but the row passes overflow
+    x[::2] = -3e38
+    _, p = _prepare("conv", x, h, "same", "constant", 0, 1, 1, "standard")
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert passes.run_checked(p, separable.kernel_factors(p.w))[1] is False
+        name = nonfinite_fallback(p)
+        ref = ENGINES[name].run(p)
+        y = kf.convolve(x, h, mode="same", method="separable").values
+    assert name != "separable" and not np.isfinite(ref).all()
+    np.testing.assert_array_equal(y, ref)  # the same engine's answer, NaN and inf included
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kshape=st.sampled_from([(3, 3), (7, 5), (1, 6)]),  # each shape and rank compiles
        rank=st.integers(1, 5), xshape=st.tuples(st.integers(1, 40), st.integers(1, 70)),

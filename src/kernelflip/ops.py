@@ -347,7 +347,9 @@ def _passes_call(p):
         def run(x, term, keeps, keeps_zeros):
             if not keeps_zeros and not all_finite(x):
                 return None
-            return loop(x, term[0][None], term[1][None], np.empty(shape, dtype=dt), False)
+            out = np.empty(shape, dtype=dt)
+            loop(x, term[0][None], term[1][None], out, False)  # one term: no check
+            return out
 
         return run
     if not _engines.ENGINES["opencv"].available():

@@ -10,7 +10,9 @@ Rules, in order:
    where direct summation keeps inf), except the passes of one rank-1 term
    whose taps are all non-zero, or that has zero taps and runs as the fused
    loop (:func:`separable._keeps_nonfinite`: they put NaN and inf where the
-   direct sum does); nor OpenCV's direct sum or scipy.ndimage when the kernel
+   direct sum does), and the fused loop of several terms, which looks for
+   NaN/inf in what it reads as it goes and then hands the request to
+   :func:`nonfinite_fallback` (no separate scan); nor OpenCV's direct sum or scipy.ndimage when the kernel
    has zero taps (both leave them out of their sums, where the defining sum's
    ``0 * inf`` is NaN) -- the finiteness scan runs only when the cheapest
    engine is one of those; and a kernel with NaN/inf taps never goes to
@@ -500,7 +502,12 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
         if any(d != 1 for d in p.canon.dilation):  # the passes multiply the gaps' zeros
             return True
         terms, _, keeps, keeps_zeros = kernel_info(p.w)
-        return not (keeps or (keeps_zeros and fused(p, terms)))
+        if keeps:
+            return False
+        # the fused loop keeps them for one term with zero taps, and with several
+        # terms finds them in the data itself and hands the request to a direct sum
+        several = terms is not None and len(terms) > 1
+        return not ((keeps_zeros or several) and fused(p, terms))
     if name in ("fft", "oa", "ols"):
         return True
     # OpenCV's DFT spreads NaN/inf; its direct sum leaves zero taps out (0 * inf = NaN)
@@ -509,6 +516,15 @@ def _unsafe_nonfinite(name: str, p: Problem) -> bool:
     if name == "ndimage":  # scipy.ndimage.correlate leaves taps of |w| <= 2.2e-16 out
         return drops_taps(p.w)
     return False
+
+
+def nonfinite_fallback(p: Problem) -> str:
+    """The cheapest engine other than the passes that puts NaN and inf where the
+    direct sum does (for data that the fused loops of several terms found to hold
+    them)."""
+    order = _ranked(p)[1]
+    return next((n for n in order if n != "separable" and not _unsafe_nonfinite(n, p)),
+                "direct")
 
 
 def all_finite(a: np.ndarray) -> bool:

@@ -284,7 +284,15 @@ class Separable(Engine):
         if fused(p, terms):
             from . import passes
 
-            return passes.run(p, terms)
+            out, ok = passes.run_checked(p, terms)
+            if ok:
+                return out
+            # several terms met NaN/inf (or overflowed): their sum may put NaN where
+            # the direct sum has inf (inf - inf across terms), so a direct sum answers
+            from . import ENGINES
+            from .choose import nonfinite_fallback
+
+            return ENGINES[nonfinite_fallback(p)].run(p)
         if p.ndim == 2 and p.x.dtype.name in ("float32", "float64"):
             try:
                 import cv2
