@@ -12,8 +12,8 @@ Rules, in order:
    loop (:func:`separable._keeps_nonfinite`: they put NaN and inf where the
    direct sum does), and the fused loop of several terms, which looks for
    NaN/inf in what it reads as it goes and then hands the request to
-   :func:`nonfinite_fallback` (no separate scan); nor OpenCV's direct sum or scipy.ndimage when the kernel
-   has zero taps (both leave them out of their sums, where the defining sum's
+   :func:`nonfinite_fallback` (no separate scan); nor OpenCV's direct sum or
+   scipy.ndimage when the kernel has zero taps (both leave them out of their sums, where the defining sum's
    ``0 * inf`` is NaN) -- the finiteness scan runs only when the cheapest
    engine is one of those; and a kernel with NaN/inf taps never goes to
    scipy.ndimage, which leaves such taps out of its sums;
