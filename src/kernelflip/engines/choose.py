@@ -13,8 +13,9 @@ Rules, in order:
    direct sum does), and the fused loop of several terms, which looks for
    NaN/inf in what it reads as it goes and then hands the request to
    :func:`nonfinite_fallback` (no separate scan); nor OpenCV's direct sum or
-   scipy.ndimage when the kernel has zero taps (both leave them out of their sums, where the defining sum's
-   ``0 * inf`` is NaN) -- the finiteness scan runs only when the cheapest
+   scipy.ndimage when the kernel has zero taps (both leave them out of their
+   sums, where the defining sum's ``0 * inf`` is NaN) -- the finiteness scan
+   runs only when the cheapest
    engine is one of those; and a kernel with NaN/inf taps never goes to
    scipy.ndimage, which leaves such taps out of its sums;
 4. among the rest, the lowest estimated time; on 1-D/2-D float data that

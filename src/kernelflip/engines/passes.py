@@ -25,8 +25,9 @@ them).  A loop of several terms also looks for NaN and inf as it reads
 ``method="auto"`` needs no scan of the image before it (2048^2 float32,
 Laplacian of Gaussian 11x11: the scan by numpy's sum took 2.3 ms of 11.6);
 data that hold them go to a direct sum.  Rows of the extended image outside
-the image are rows of ``cval``, columns outside come from the boundary rule, element by element, for the few
-output columns whose taps leave the image.  Several terms (low rank) share
+the image are rows of ``cval``, columns outside come from the boundary
+rule, element by element, for the few output columns whose taps leave the
+image.  Several terms (low rank) share
 one loop, up to :data:`MAX_TERMS`: the row pass computes every term's row
 from the same loads of the image row, the column pass sums every term's
 ring rows into the output, two output rows at a time (they share M0 - 1
