@@ -128,12 +128,12 @@ def test_stencil_agrees_with_direct_sums_on_any_image(kshape, xshape, big, mode,
                                rtol=1e-12, atol=1e-12 * np.abs(x).max() * np.abs(h).sum())
 
 
-@pytest.mark.parametrize("kshape", [(11, 11), (8, 8), (3, 30)])
+@pytest.mark.parametrize("kshape", [(11, 11), (8, 8), (3, 30), (15, 15), (13, 7)])
 def test_tall_kernels_in_runs_keep_nan_and_inf_where_direct_summation_puts_them(kshape):
-    # the runs' loops add each run into zeroed rows: a zero tap against inf must
-    # still give NaN, and an odd last row (its pair's spare row) must not leak
+    # the runs' loops add each run into a zeroed block: a zero tap against inf must
+    # still give NaN, and a short last block (rows of cval past the end) must not leak
     m0, m1 = kshape
-    assert stencil.run_rows(m0, m1) < m0
+    assert stencil.tall(m0, m1)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((41, 67))
     x[3, 5], x[40, 66], x[20, 0] = np.inf, -np.inf, np.nan
@@ -150,13 +150,52 @@ def test_tall_kernels_in_runs_keep_nan_and_inf_where_direct_summation_puts_them(
 
 
 def test_tall_kernels_run_in_runs_of_rows_whose_loads_fit():
-    for m0, m1 in [(11, 11), (15, 15), (9, 9), (4, 30), (13, 7)]:
+    k = stencil.BLOCK_ROWS
+    for m0, m1 in [(11, 11), (15, 15), (9, 9), (4, 30), (13, 7), (25, 9), (200, 1), (60, 2)]:
+        assert stencil.tall(m0, m1) and (m0 + 1) * m1 > stencil.MAX_LOADS
         b = stencil.run_rows(m0, m1)
-        assert 1 <= b < m0 and (b + 1) * m1 <= stencil.MAX_LOADS
-        assert (b + 2) * m1 > stencil.MAX_LOADS  # the longest run that fits
+        assert 1 <= b <= min(m0, stencil.BLOCK_RUN) and (k + b - 1) * m1 <= stencil.BLOCK_LOADS
+        # the longest run that fits, or one at least half as long with less code
+        most = max(b2 for b2 in range(1, min(m0, stencil.BLOCK_RUN) + 1)
+                   if (k + b2 - 1) * m1 <= stencil.BLOCK_LOADS)
+        assert b == m0 or 2 * b > most and b + m0 % b <= most + m0 % most
     assert stencil.run_rows(7, 7) == 7 and stencil.run_rows(5, 9) == 5
+    assert not stencil.tall(7, 7) and not stencil.tall(5, 9)
+    # runs of 4 and a run of 3 rows of 11 taps: each forms the block's k rows
     src = stencil.runs_source(4, 3, 11)
-    assert "def pair4(" in src and "def pair3(" in src and "w3_10 * r4[j + 10]" in src
+    assert "for a0 in range(0, m0 - 3, 4):" in src and "w[m0 - 3 + 2, 10]" in src
+    assert f"r{k + 2}[j + 10]" in src  # k + 4 - 1 image rows, r0 .. r{k + 2}, for runs of 4
+    assert f"r{k + 3}[" not in src
+
+
+# each shape and dtype compiles a loop of several hundred multiply-adds: few of them
+@pytest.mark.parametrize("dtype, kshape", [("float64", (11, 11)), ("float64", (13, 7)),
+                                           ("float32", (15, 15)), ("int64", (6, 10))])
+def test_tall_kernels_in_blocks_of_rows_match_direct_sums(dtype, kshape):
+    # blocks of BLOCK_ROWS rows and BLOCK_COLS columns: row counts that leave a
+    # short last block, on one and two threads, widths across a column block; 13x7
+    # goes in runs of 12 and 1 rows, 15x15 in three runs of 5
+    rng = np.random.default_rng(sum(kshape))
+    for shape in ((23, stencil.BLOCK_COLS + 45), (301, 700)):
+        if dtype == "int64":
+            x = rng.integers(-1000, 1000, shape)
+            h = rng.integers(-50, 50, kshape)
+        else:
+            x = rng.standard_normal(shape).astype(dtype)
+            h = rng.standard_normal(kshape).astype(dtype)
+        for mode, boundary in (("same", "reflect"), ("valid", "constant"), ("full", "wrap")):
+            _, p = _prepare("corr", x, h, mode, boundary, 0, 1, 1, "standard")
+            assert stencil.tall(*p.w.shape)
+            assert stencil.run_rows(*kshape) == {(13, 7): 12, (15, 15): 5}.get(kshape, kshape[0])
+            if shape[0] > 300:
+                assert stencil.threaded(p)
+            y, ref = ENGINES["stencil"].run(p), ENGINES["direct"].run(p)
+            if dtype == "int64":
+                np.testing.assert_array_equal(y, ref)
+            else:
+                tol = 1e-12 if dtype == "float64" else 2e-5
+                np.testing.assert_allclose(y, ref, rtol=tol,
+                                           atol=tol * np.abs(x).max() * np.abs(h).sum())
 
 
 # 1-D signals: one row of the 2-D loops (stencil.as_row), in column chunks on two
@@ -234,3 +273,24 @@ def test_stencil_1d_memory_stays_within_three_outputs():
         tracemalloc.stop()
     assert y.shape == (n,)
     assert peak <= 3 * y.nbytes, (peak, y.nbytes)
+
+
+def test_the_blocks_of_tall_kernels_are_vectorised():
+    # LLVM vectorises a run's loop only while it can tell its loads and the block's
+    # rows apart (BLOCK_LOADS, BLOCK_RUN); a loop it leaves scalar runs 8x slower
+    import re
+
+    import llvmlite.binding as ll
+
+    if "+fma" not in ll.get_host_cpu_features().flatten().split(","):
+        pytest.skip("this CPU has no fused multiply-add")
+    m0, m1 = 13, 7  # runs of 12 rows and of 1: both loops
+    b = stencil.run_rows(m0, m1)
+    x = np.zeros((64, 600))
+    _, p = _prepare("corr", x, np.ones((m0, m1)), "same", "constant", 0, 1, 1, "standard")
+    stencil.runner(p)(p.x, p.w, np.empty(p.out_shape))
+    loop = stencil._kernel(m0, m1)
+    asm = "".join(loop.inspect_asm().values())
+    packed = len(re.findall(r"vfmadd\d+pd\s[^\n]*[xyz]mm", asm))
+    # every multiply-add of both loops (BLOCK_ROWS output rows each) in packed form
+    assert packed >= stencil.BLOCK_ROWS * (b + m0 % b) * m1

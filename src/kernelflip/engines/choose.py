@@ -182,12 +182,14 @@ OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # and their extra cost per tap above 25 taps, see COST.
 STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
 STENCIL_WIDE = 0.4
-# ... and the factor for kernels taken in runs of rows (stencil.run_rows: taller
-# than two rows' loads allow, up to 15x15), fitted 2026-11-26 14:20 (the runner
-# alone, best of 5 rounds of 10): two threads 2048^2 f32 9x9 .. 15x15 W = 1.2-1.3
-# (11x11 8.1 ms, OpenCV's direct sum 10.3), f64 1.28-1.5 (11x11 18.9 ms, OpenCV's
-# banded DFT 22.6); one thread 512^2 11x11 f32 1.32, f64 1.38.
-STENCIL_RUNS = 1.3
+# ... and the factor for kernels taken in runs of rows (stencil.tall: taller than
+# two rows' loads allow, up to 15x15), in blocks of stencil.BLOCK_ROWS output rows:
+# their time per multiply-add against 1.4 for the 7x7 loop (the factor above at 49
+# taps), the runner alone, 9-40 interleaved rounds, Intel VM 2026-11-27 06:05: two
+# threads 2048^2 9x9 .. 15x15 float32 1.24-1.33 (11x11 15.8 ms), float64 1.25-1.32
+# (28.1 ms); 512^2 float32 0.90-1.21, float64 1.05-1.13.  (The earlier loops of two
+# output rows, fitted on the AMD VM: 1.3 at 2048^2, 1.32-1.38 at 512^2.)
+STENCIL_RUNS = 1.2
 # ns per multiply-add of the stencil loops' edge columns (vectorised down the
 # columns of two thin strips): 0.08-0.12 from float32 128^2 5x5 and 7x7 (15.0 and
 # 35.1 us; 19.5 and 51 when they were summed row by row), 0-0.23 for float64.
@@ -195,9 +197,9 @@ STENCIL_EDGE = 0.1
 # ... for kernels in runs of rows, whose edge columns go tap by tap: 128^2 9x9 and
 # 11x11, 'same' against 'valid' of the same output size: 0.15-0.23 (23-35 us).
 STENCIL_EDGE_RUNS = 0.2
-# ... and ns per call of a run's loop (one per run and pair of output rows: its
-# taps and rows are set up anew): 128^2 float64 11x11 took 0.163-0.166 ms where
-# the terms above give 0.14.
+# ... and ns per run and block of outputs (its taps and rows are set up anew):
+# fitted for the earlier loops, per run and pair of output rows (128^2 float64
+# 11x11 took 0.163-0.166 ms where the terms above give 0.14), not refitted.
 STENCIL_RUN_CALL = 100
 # 1-D signals on the stencil loops (one row, stencil.as_row; column chunks on two
 # threads above stencil.PARALLEL_ABOVE outputs), measured 2026-11-26 17:10 against
@@ -449,7 +451,7 @@ def _tiles_units(p: Problem) -> float:
 def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
     """The stencil loops' estimate: compute or memory traffic, whichever takes longer,
     plus the M1 - 1 edge columns of each row (from two thin strips, column by column)."""
-    from .stencil import PARALLEL_ABOVE, run_rows, threaded
+    from .stencil import BLOCK_COLS, BLOCK_ROWS, PARALLEL_ABOVE, run_rows, tall, threaded
 
     threads = 1
     if p.ndim == 1:  # one row of the 2-D loops, in column chunks on two threads
@@ -463,9 +465,10 @@ def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
         threads = 2
     taps, (m0, m1) = p.w.size, p.w.shape
     edge, calls, b_rows = STENCIL_EDGE, 0.0, run_rows(m0, m1)
-    if b_rows < m0:  # a tall kernel, in runs of rows (a call per run and row pair)
+    if tall(m0, m1):  # in runs of rows (set up per run and block of outputs)
         wide, edge = STENCIL_RUNS, STENCIL_EDGE_RUNS
-        calls = -(-m0 // b_rows) * p.out_shape[0] / 2 * STENCIL_RUN_CALL / threads
+        blocks = -(-p.out_shape[0] // BLOCK_ROWS) * -(-p.out_shape[1] // BLOCK_COLS)
+        calls = -(-m0 // b_rows) * blocks * STENCIL_RUN_CALL / threads
     else:
         wide = 1 + STENCIL_WIDE * max(taps - 25, 0) / 24
     edges = p.out_shape[0] * (m1 - 1) * taps * edge / threads + calls

@@ -19,13 +19,17 @@ once per call by the boundary rule, stored column by column so that these
 columns too are summed with SIMD, down the rows); no padded copy of the
 image is made.
 
-Taller kernels (up to ``MAX_TAPS`` taps, ``M1 <= MAX_LOADS / 2``) go in runs
-of ``B`` rows (:func:`run_rows`: the most whose two output rows' loads fit),
-each run's loop adding its taps to the two output rows, which start at zero;
-one loop of ``B`` rows (and one of ``M0 mod B``) serves every run, the taps
-read at run time (:func:`runs_source`).  2048^2, two threads: 11x11 float32
-8.1 ms against 10.3 for cv2.filter2D, float64 18.9 ms against 22.6 for
-OpenCV's banded DFT path.
+Taller kernels (:func:`tall`; up to ``MAX_TAPS`` taps, ``M1 <= MAX_LOADS /
+2``) go in blocks of ``BLOCK_ROWS`` output rows, from runs of ``B`` kernel
+rows (:func:`run_rows`): each run's loop forms the block's rows from the same
+``BLOCK_ROWS + B - 1`` image rows and adds them into a small buffer, copied
+into the output once the runs are done; one loop of ``B`` rows (and one of
+``M0 mod B``) serves every run, the taps read at run time
+(:func:`runs_source`).  2048^2, two threads, the loops alone, on the
+project's Intel VM: 11x11 float32 14.3-16.0 ms against 18.6-19.0 for the
+earlier loops of two output rows (runs of 4, 4 and 3 kernel rows), float64
+26.7-29.4 against 34.8-35.3.  Their first call compiles for longer (11x11:
+about 20 s against 6).
 
 A 1-D signal with up to ``MAX_LOADS / 2`` taps is one row of this
 computation (:func:`as_row`, on the same memory); above ``PARALLEL_ABOVE``
@@ -43,7 +47,8 @@ pairwise, :func:`._simd.chained`); floats may use fused multiply-adds
 (numba's ``contract`` flag: one rounding per tap instead of two), int64 is
 exact.  Stride and dilation 1, 1-D and 2-D only; other requests are refused.  The
 first call with a new kernel shape compiles its loop (two to five seconds,
-once per machine: numba's cache keeps it).  numba is an optional extra
+up to about 25 for the blocks of tall kernels; once per machine: numba's cache
+keeps it).  numba is an optional extra
 (``pip install kernelflip[fast]``).
 """
 
@@ -70,6 +75,22 @@ MAX_TAPS = 225  # compile time grows with the taps
 # slower (8x8, 7x8, 3x16, 2x24, 1x49); taller shapes go in runs of rows
 # (run_rows), wider ones (M1 > MAX_LOADS / 2) are refused.
 MAX_LOADS = 60
+# Tall kernels: blocks of BLOCK_ROWS output rows and BLOCK_COLS columns, from
+# runs of rows whose (BLOCK_ROWS + B - 1) * M1 loads fit BLOCK_LOADS (numba 0.68
+# on the Intel VM: LLVM vectorised 154 such loads and the block's 4, 11x11 in
+# blocks of 4 rows, not 165 and 5 in blocks of 5).  2048^2, two threads, the
+# loops alone, in two processes each: 11x11 float32 14.3-16.0 ms in blocks of
+# four rows against 18.6-19.0 in pairs of rows (runs of 4, 4 and 3), float64
+# 26.7-29.4 against 34.8-35.3.  Not for shorter kernels: 5x5 float32 8.2 ms
+# against 4.3 in a prototype (the buffer's copy costs more than the shared loads
+# save).
+BLOCK_ROWS = 4
+BLOCK_COLS = 512
+BLOCK_LOADS = 160
+# ... and at most BLOCK_RUN kernel rows per run (narrow tall kernels: a 200x1
+# kernel in runs of 162 rows took 95 s to compile and was not vectorised; 25x9
+# in runs of 15 rows, 18 image rows and 162 loads, was not either)
+BLOCK_RUN = 12
 DTYPES = ("float32", "float64", "int64")
 PARALLEL_ABOVE = 1 << 18  # outputs above which two threads share the rows
 # ... and, for kernels of 49 taps or more, multiply-adds above which they do (one
@@ -78,7 +99,7 @@ PARALLEL_ABOVE = 1 << 18  # outputs above which two threads share the rows
 PARALLEL_WORK = 1 << 22
 _LOCK = threading.Lock()
 _KERNELS: dict = {}
-_VERSION = "8"  # bump when the generated source changes
+_VERSION = "9"  # bump when the generated source changes
 
 
 def cache_dir() -> str:
@@ -175,31 +196,51 @@ def source(m0: int, m1: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_rows(m0: int, m1: int) -> int:
-    """Kernel rows per loop: all ``m0`` when two output rows' loads fit
-    (``(m0 + 1) m1 <= MAX_LOADS``), else runs of ``B`` rows with
-    ``(B + 1) m1 <= MAX_LOADS`` (and one shorter run for the rest).
+def tall(m0: int, m1: int) -> bool:
+    """True when two output rows' loads do not fit one loop (``(m0 + 1) m1 >
+    MAX_LOADS``): the kernel goes in runs of rows (:func:`runs_source`)."""
+    return (m0 + 1) * m1 > MAX_LOADS
 
-    >>> run_rows(5, 5), run_rows(11, 11), run_rows(15, 15), run_rows(4, 30)
-    (5, 4, 3, 1)
+
+def run_rows(m0: int, m1: int) -> int:
+    """Kernel rows per loop: all ``m0`` when the kernel is not :func:`tall`, else runs
+    of ``B`` rows with ``(BLOCK_ROWS + B - 1) m1 <= BLOCK_LOADS`` and ``B <=
+    BLOCK_RUN`` (and one shorter run for the rest), the longest such ``B`` or, when
+    it leaves a remainder, the one above half that with the least code
+    (``B + m0 mod B`` rows in the two loops: each compiles for seconds).
+
+    >>> run_rows(5, 5), run_rows(11, 11), run_rows(15, 15), run_rows(13, 13), run_rows(4, 30)
+    (5, 11, 5, 6, 2)
     """
-    return max(min(m0, MAX_LOADS // m1 - 1), 1)
+    if not tall(m0, m1):
+        return m0
+    most = max(min(m0, BLOCK_LOADS // m1 - BLOCK_ROWS + 1, BLOCK_RUN), 1)
+    if most == m0:
+        return m0
+    # the least code (the loops of b rows and of m0 mod b rows) among the longer runs
+    return min(range(most, most // 2, -1), key=lambda b: b + m0 % b)
 
 
 def runs_source(b: int, r: int, m1: int) -> str:
-    """The Python source of the loops for kernels of width ``m1`` taken in runs of
-    ``b`` rows (and one of ``r`` rows when ``r``), for kernels too tall for one loop.
+    """The Python source of the loop for :func:`tall` kernels of width ``m1``, taken in
+    runs of ``b`` rows (and one of ``r`` rows when ``r``).
 
-    Each run's loop adds its taps to two output rows (zeroed first); the taps
-    are the kernel's rows ``a0 .. a0 + b - 1``, read at run time, so one
-    compiled loop serves every run and every kernel height ``k b + r``.  The
-    edge columns sum tap by tap down the strips (few columns: no unrolling).
+    The outputs go in blocks of :data:`BLOCK_ROWS` rows and :data:`BLOCK_COLS`
+    columns, summed in a small buffer (zeroed, then each run's taps added; the
+    buffer's rows lie a constant distance apart, which lets LLVM vectorise the
+    loop without checking where they overlap) and copied into the output.
+    Each run's loop forms the block's rows from the same loads: ``BLOCK_ROWS +
+    B - 1`` image rows for ``BLOCK_ROWS * B * M1`` multiply-adds.  The taps are
+    the kernel's rows ``a0 .. a0 + b - 1``, read at run time, so one compiled
+    loop serves every run and every kernel height ``k b + r``.  The edge
+    columns sum tap by tap down the strips (few columns: no unrolling).
 
     >>> src = runs_source(2, 1, 2)
     >>> print([line.strip() for line in src.splitlines() if line.strip().startswith("t0 =")][-1])
-    t0 = o0[j] + w0_0 * r0[j] + w0_1 * r0[j + 1] + w1_0 * r1[j] + w1_1 * r1[j + 1]
+    t0 = tile[j] + w0_0 * r0[j] + w0_1 * r0[j + 1]
     """
     njit = "@numba.njit(nogil=True, cache=True, fastmath={'contract'}, boundscheck=False)"
+    K, W = BLOCK_ROWS, BLOCK_COLS
     lines = [
         "# generated by kernelflip.engines.stencil: loops for tall kernels, in runs of rows",
         "import numpy as np",
@@ -208,64 +249,64 @@ def runs_source(b: int, r: int, m1: int) -> str:
         "",
         "",
         *_STRIP,
+        "",
+        "",
+        njit,
+        "def run(x, w, out, i0, i1, rowmap, colmap, jlo, jhi, coff, cval, cvrow):",
+        "    wide()",
+        "    m0 = w.shape[0]",
+        "    n1 = out.shape[1]",
+        f"    left = strip(x, rowmap, colmap, i0, i1 + m0 - 1, 0, jlo + {m1 - 1}, 0, cval)",
+        f"    right = strip(x, rowmap, colmap, i0, i1 + m0 - 1, jhi, n1 + {m1 - 1},",
+        f"                  jhi - jlo - {m1 - 1}, cval)",
+        "    tmp = np.empty(i1 - i0, dtype=out.dtype)",
+        "    for e, j0, count in ((left, 0, jlo), (right, jhi, n1 - jhi)):",
+        "        for j in range(count):",
+        "            tmp[:] = 0",
+        "            for a in range(m0):",
+        f"                for c in range({m1}):",
+        "                    wac = w[a, c]",
+        "                    for i in range(i1 - i0):",
+        "                        tmp[i] += wac * e[j + c, i + a]",
+        "            for i in range(i1 - i0):",
+        "                out[i0 + i, j0 + j] = tmp[i]",
+        "    if jhi <= jlo:",
+        "        return",
+        "    # the block's rows, a constant distance apart (rowmap has rows of cval past",
+        "    # the last output row, for a last block of fewer rows)",
+        f"    tile = np.empty({K * W}, dtype=out.dtype)",
+        f"    for i in range(i0, i1, {K}):",
+        f"        rows = min({K}, i1 - i)",
+        f"        for c0 in range(jlo, jhi, {W}):",
+        f"            nj = min({W}, jhi - c0)",
+        "            lo = c0 + coff",
+        "            tile[:] = 0",
     ]
-    for h in sorted({b, r} - {0}):
-        body, body1 = (" + ".join(f"w{a}_{c} * r{a + d}[j{f' + {c}' if c else ''}]"
-                                  for a in range(h) for c in range(m1)) for d in (0, 1))
-        lines += ["", "", njit,
-                  f"def pair{h}(x, rowmap, cvrow, q, w, a0, o0, o1, lo):",
-                  f"    # adds kernel rows a0..a0+{h - 1} to output rows o0 (rows from q), o1",
-                  "    wide()"]
-        lines += [line for a in range(h + 1) for line in (
-            f"    s{a} = rowmap[q + {a}]",
-            f"    r{a} = (x[s{a}] if s{a} >= 0 else cvrow)[lo:]")]
-        lines += [f"    w{a}_{c} = w[a0 + {a}, {c}]" for a in range(h) for c in range(m1)]
-        lines += ["    for j in range(o0.shape[0]):",
-                  f"        t0 = o0[j] + {body}",
-                  f"        t1 = o1[j] + {body1}",
-                  "        o0[j] = t0", "        o1[j] = t1"]
-    lines += ["", "", njit,
-              "def run(x, w, out, i0, i1, rowmap, colmap, jlo, jhi, coff, cval, cvrow):",
-              "    wide()",
-              "    m0 = w.shape[0]",
-              "    n1 = out.shape[1]",
-              f"    left = strip(x, rowmap, colmap, i0, i1 + m0 - 1, 0, jlo + {m1 - 1}, 0, cval)",
-              f"    right = strip(x, rowmap, colmap, i0, i1 + m0 - 1, jhi, n1 + {m1 - 1},",
-              f"                  jhi - jlo - {m1 - 1}, cval)",
-              "    tmp = np.empty(i1 - i0, dtype=out.dtype)",
-              "    for e, j0, count in ((left, 0, jlo), (right, jhi, n1 - jhi)):",
-              "        for j in range(count):",
-              "            tmp[:] = 0",
-              "            for a in range(m0):",
-              f"                for c in range({m1}):",
-              "                    wac = w[a, c]",
-              "                    for i in range(i1 - i0):",
-              "                        tmp[i] += wac * e[j + c, i + a]",
-              "            for i in range(i1 - i0):",
-              "                out[i0 + i, j0 + j] = tmp[i]",
-              "    if jhi <= jlo:",
-              "        return",
-              "    spare = np.empty(jhi - jlo, dtype=out.dtype)",
-              "    i = i0",
-              "    while i < i1:",
-              "        o0 = out[i, jlo:jhi]",
-              "        # an odd last row: its pair's second row goes to a spare row",
-              "        o1 = out[i + 1, jlo:jhi] if i + 1 < i1 else spare",
-              "        o0[:] = 0",
-              "        o1[:] = 0",
-              f"        for a0 in range(0, m0 - {r}, {b}):",
-              f"            pair{b}(x, rowmap, cvrow, i + a0, w, a0, o0, o1, jlo + coff)"]
-    if r:
-        last = f"i + m0 - {r}, w, m0 - {r}"
-        lines += [f"        pair{r}(x, rowmap, cvrow, {last}, o0, o1, jlo + coff)"]
-    lines += ["        i += 2"]
+    for h, a0, cond in ((b, "a0", None), (r, f"m0 - {r}", r)):
+        if not h:
+            continue
+        ind = "            " + ("    " if cond is None else "")
+        if cond is None:
+            lines += [f"            for a0 in range(0, m0 - {r}, {b}):"]
+        lines += [row for a in range(K + h - 1) for row in (
+            f"{ind}s{a} = rowmap[i + {a0} + {a}]",
+            f"{ind}r{a} = (x[s{a}] if s{a} >= 0 else cvrow)[lo:]")]
+        lines += [f"{ind}w{a}_{c} = w[{a0} + {a}, {c}]" for a in range(h) for c in range(m1)]
+        lines += [f"{ind}for j in range(nj):"]
+        for k in range(K):
+            terms = " + ".join(f"w{a}_{c} * r{k + a}[j{f' + {c}' if c else ''}]"
+                               for a in range(h) for c in range(m1))
+            lines += [f"{ind}    t{k} = tile[{f'{k * W} + ' if k else ''}j] + {terms}"]
+        lines += [f"{ind}    tile[{f'{k * W} + ' if k else ''}j] = t{k}" for k in range(K)]
+    lines += ["            for k in range(rows):",
+              f"                out[i + k, c0:c0 + nj] = tile[k * {W}:k * {W} + nj]"]
     return "\n".join(lines) + "\n"
 
 
 def _kernel(m0: int, m1: int):
     """The compiled loop for this kernel shape (generated and imported once)."""
     b = run_rows(m0, m1)
-    if b >= m0:
+    if not tall(m0, m1):
         return load(("stencil", m0, m1), f"stencil_{m0}x{m1}", lambda: source(m0, m1))
     r = m0 % b
     return load(("stencil-runs", b, r, m1), f"stencil_runs{b}_{r}x{m1}",
@@ -473,8 +514,8 @@ def _make_runner(p: Problem):
     m0, m1 = p.w.shape
     k = _kernel(m0, m1)
     rowmap, colmap, jlo, jhi, coff, cval = layout(p)
-    if run_rows(m0, m1) < m0:  # the runs' loops read one row past an odd last row
-        rowmap = np.append(rowmap, -1)
+    if tall(m0, m1):  # the runs' loops read BLOCK_ROWS - 1 rows past a short last block
+        rowmap = np.append(rowmap, np.full(BLOCK_ROWS - 1, -1, rowmap.dtype))
     dt = p.x.dtype
     n1 = p.x.shape[1]
     k0 = p.out_shape[0]
