@@ -281,15 +281,26 @@ def test_the_blocks_of_tall_kernels_are_vectorised():
     import re
 
     import llvmlite.binding as ll
+    import numba
 
     if "+fma" not in ll.get_host_cpu_features().flatten().split(","):
         pytest.skip("this CPU has no fused multiply-add")
     m0, m1 = 13, 7  # runs of 12 rows and of 1: both loops
     b = stencil.run_rows(m0, m1)
-    x = np.zeros((64, 600))
-    _, p = _prepare("corr", x, np.ones((m0, m1)), "same", "constant", 0, 1, 1, "standard")
-    stencil.runner(p)(p.x, p.w, np.empty(p.out_shape))
-    loop = stencil._kernel(m0, m1)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 600))
+    _, p = _prepare("corr", x, rng.standard_normal((m0, m1)), "same", "constant", 0, 1, 1,
+                    "standard")
+    # a fresh compilation of the loop's function (one loaded from numba's disk cache
+    # keeps no assembly), called as the runner calls it
+    loop = numba.njit(nogil=True, fastmath={"contract"}, boundscheck=False)(
+        stencil._kernel(m0, m1).py_func)
+    rowmap, colmap, jlo, jhi, coff, cval = stencil.layout(p)
+    rowmap = np.append(rowmap, np.full(stencil.BLOCK_ROWS - 1, -1, rowmap.dtype))
+    out = np.empty(p.out_shape)
+    loop(p.x, p.w, out, 0, out.shape[0], rowmap, colmap, jlo, jhi, coff, float(cval),
+         np.zeros(x.shape[1]))
+    np.testing.assert_allclose(out, ENGINES["direct"].run(p), rtol=1e-12, atol=1e-12)
     asm = "".join(loop.inspect_asm().values())
     packed = len(re.findall(r"vfmadd\d+pd\s[^\n]*[xyz]mm", asm))
     # every multiply-add of both loops (BLOCK_ROWS output rows each) in packed form
