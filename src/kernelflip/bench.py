@@ -352,7 +352,7 @@ def table(results: list[dict]) -> str:
         return math.exp(sum(map(math.log, v)) / len(v)) if v else float("nan")
 
     lines.append(f"| **geometric mean** ({len(results)} cases) | | | | | **{gm(g[0]):.2f}** | | "
-                 f"**{gm(g[1]):.1f}** | **{gm(g[2]):.1f}** | |")
+                 f"**{gm(g[1]):.2f}** | **{gm(g[2]):.2f}** | |")
     return "\n".join(lines)
 
 
