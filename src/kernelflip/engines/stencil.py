@@ -29,7 +29,7 @@ into the output once the runs are done; one loop of ``B`` rows (and one of
 project's Intel VM: 11x11 float32 14.3-16.0 ms against 18.6-19.0 for the
 earlier loops of two output rows (runs of 4, 4 and 3 kernel rows), float64
 26.7-29.4 against 34.8-35.3.  Their first call compiles for longer (11x11:
-about 20 s against 6).
+23 s against 10, numba's start included, in one measurement each).
 
 A 1-D signal with up to ``MAX_LOADS / 2`` taps is one row of this
 computation (:func:`as_row`, on the same memory); above ``PARALLEL_ABOVE``
