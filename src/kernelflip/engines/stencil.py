@@ -282,11 +282,11 @@ def runs_source(b: int, r: int, m1: int) -> str:
         "            lo = c0 + coff",
         "            tile[:] = 0",
     ]
-    for h, a0, cond in ((b, "a0", None), (r, f"m0 - {r}", r)):
+    for h, a0, every_run in ((b, "a0", True), (r, f"m0 - {r}", False)):
         if not h:
             continue
-        ind = "            " + ("    " if cond is None else "")
-        if cond is None:
+        ind = "            " + ("    " if every_run else "")
+        if every_run:  # the loop over the runs of b rows; the last run of r rows follows
             lines += [f"            for a0 in range(0, m0 - {r}, {b}):"]
         lines += [row for a in range(K + h - 1) for row in (
             f"{ind}s{a} = rowmap[i + {a0} + {a}]",
