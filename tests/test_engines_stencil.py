@@ -305,3 +305,59 @@ def test_the_blocks_of_tall_kernels_are_vectorised():
     packed = len(re.findall(r"vfmadd\d+pd\s[^\n]*[xyz]mm", asm))
     # every multiply-add of both loops (BLOCK_ROWS output rows each) in packed form
     assert packed >= stencil.BLOCK_ROWS * (b + m0 % b) * m1
+
+
+def test_compiled_knows_loops_loaded_here_and_compiled_on_disk(tmp_path, monkeypatch):
+    # a kernel shape no other test uses, in an empty cache
+    monkeypatch.setenv("KERNELFLIP_CACHE", str(tmp_path))
+    monkeypatch.setattr(stencil, "_ON_DISK", {})
+    key = stencil._loop_spec(2, 19)[0]
+    assert key not in stencil._KERNELS
+    assert not stencil.compiled(2, 19)
+    x = np.arange(6 * 40, dtype=np.int64).reshape(6, 40)
+    h = np.arange(2 * 19, dtype=np.int64).reshape(2, 19) - 9
+    ref = ENGINES["direct"].run(_prepare("corr", x, h, "same", "constant", 0, 1, 1,
+                                         "standard")[1])
+    np.testing.assert_array_equal(kf.correlate(x, h, mode="same", method="stencil").values,
+                                  ref)
+    assert stencil.compiled(2, 19)  # loaded in this process
+    # a new process would find numba's index of it on disk
+    monkeypatch.delitem(stencil._KERNELS, key)
+    monkeypatch.setattr(stencil, "_ON_DISK", {})
+    assert stencil.compiled(2, 19)
+    assert list(tmp_path.glob("__pycache__/kernelflip_stencil_2x19_*.run-*.nbi"))
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_integer_requests_wait_for_a_stencil_loop_only_where_its_compile_pays(compiled,
+                                                                             monkeypatch):
+    from kernelflip.engines import choose
+
+    monkeypatch.setattr(stencil, "compiled", lambda m0, m1: compiled)
+    monkeypatch.setattr(choose, "_COLD", {})
+    rng = np.random.default_rng(3)
+    small, big = rng.integers(-9, 9, (40, 50)), np.zeros((2048, 2048), np.int64)
+    h = rng.integers(-3, 4, (5, 6))
+    _, p = _prepare("corr", small, h, "same", "constant", 0, 1, 1, "standard")
+    est = choose.estimate(p)
+    # on this request the stencil's estimated saving is microseconds: a compile of
+    # seconds would not pay within COLD_CALLS calls
+    assert min(est, key=est.get) == "stencil"
+    assert (sorted(est.values())[1] - est["stencil"]) * choose.COLD_CALLS < choose.COLD_LOOP_NS
+    c = kf.choose_method(small, h, mode="same", op="corr")
+    assert choose.pick(p) == c.method == ("stencil" if compiled else "compiled"), c
+    assert ("not compiled on this machine yet" in c.reason) != compiled
+    np.testing.assert_array_equal(kf.correlate(small, h, mode="same").values,
+                                  ENGINES["direct"].run(p))
+    # a large request pays for the compile at once
+    assert kf.choose_method(big, h, mode="same").method == "stencil"
+    # float requests are not affected (their engines differ in rounding): the same
+    # pick whether the loop is compiled or not
+    _, pf = _prepare("corr", small.astype(np.float64), h.astype(np.float64), "same",
+                     "constant", 0, 1, 1, "standard")
+    picks = set()
+    for state in (False, True):
+        monkeypatch.setattr(stencil, "compiled", lambda m0, m1, state=state: state)
+        monkeypatch.setattr(choose, "_ESTIMATES", {})
+        picks.add(choose.pick(pf))
+    assert len(picks) == 1, picks

@@ -18,9 +18,12 @@ Rules, in order:
    runs only when the cheapest
    engine is one of those; and a kernel with NaN/inf taps never goes to
    scipy.ndimage, which leaves such taps out of its sums;
-4. among the rest, the lowest estimated time; on 1-D/2-D float data that
-   OpenCV takes, the compiled loops' estimate carries a penalty for sharing
-   the machine (COMPILED_SHARED), so OpenCV is preferred there; OpenCV's DFT
+4. among the rest, the lowest estimated time (for integer data, the stencil
+   loops only where their kernel shape's loop is compiled on this machine
+   already, or where its saving pays for the compile: COLD_LOOP_NS); on
+   1-D/2-D float data that OpenCV takes, the compiled loops' estimate carries
+   a penalty for sharing the machine (COMPILED_SHARED), so OpenCV is
+   preferred there; OpenCV's DFT
    path is charged as one transform with the kernel's spectrum kept on images
    of up to opencv.SPECTRAL_MAX pixels (opencv_spectral), for the bands it
    runs in on larger ones (BAND_GAIN);
@@ -46,7 +49,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import tune
+from . import stencil, tune
 from ._base import ENGINES, Problem
 from .ndimage import drops_taps
 from .opencv import bands, dft_way, filter_shape, skips_zero_taps, takes_dft, tile_size
@@ -241,6 +244,15 @@ OLS_SPILL = 1.5
 # case of the grid; the compiled loops stay the choice for 3-D, integers and
 # complex data, and behind OpenCV's DFT for non-finite data.
 COMPILED_SHARED = 4.0
+# Integer data: the stencil loops are generated per kernel shape, and a shape's
+# first call on a machine compiles its loop (a 40x50 int64 image: 3x4 2.4 s, 5x5
+# 3.8 s; 2026-11-27, 2-core Intel Xeon VM), where the compiled engine's loop is
+# compiled once for every shape.  While a shape's loop is not compiled yet
+# (stencil.compiled), auto takes the stencil only where its estimated saving over
+# the cheapest other engine would pay for that compile within COLD_CALLS calls;
+# exact engines give the same integers, so only the time differs.
+COLD_LOOP_NS = 3e9
+COLD_CALLS = 10_000
 # opencv.spectral_tiles costs this much more per unit than one transform (the
 # tiles' copies and zero margins): 2048^2 float32 31^2 15-23 ms where the units give
 # 12.5 (TILES_SLOWER 1.3 at the low end; ties go to the other engines).
@@ -612,7 +624,32 @@ def pick(p: Problem) -> str:
     best = order[0]
     if best in _CARE and not _allowed(best, p):
         best = next(n for n in order if _allowed(n, p))
+    if best == "stencil" and p.exact:
+        return _cold(p) or best
     return best
+
+
+def _cold(p: Problem) -> str | None:
+    """For integer data whose cheapest engine is the stencil loops: the engine to take
+    instead while this kernel shape's loop is not compiled on this machine and
+    compiling it would not pay within COLD_CALLS calls (see COLD_LOOP_NS); else None."""
+    m0, m1 = p.w.shape if p.ndim == 2 else (1, p.w.shape[0])
+    if stencil.compiled(m0, m1):
+        return None
+    key = pick_key(p)
+    alt = _COLD.get(key)
+    if alt is None:
+        est, order = _ranked(p)
+        other = next((n for n in order if n != "stencil"), None)
+        pays = other is None or (est[other] - est["stencil"]) * COLD_CALLS >= COLD_LOOP_NS
+        alt = "stencil" if pays else other
+        if len(_COLD) >= 1024:
+            _COLD.clear()
+        _COLD[key] = alt
+    return None if alt == "stencil" else alt
+
+
+_COLD: dict = {}  # pick_key -> what _cold decided while the loop was not compiled
 
 
 # engines that need a look at the values: transforms spread NaN/inf over the
@@ -666,6 +703,14 @@ def choose(p: Problem) -> Choice:
         order = [n for n in order if _allowed(n, p)]
         best = order[0]
         note += "NaN/inf taps: scipy.ndimage would leave them out; "
+    if best == "stencil" and p.exact:
+        alt = _cold(p)
+        if alt is not None:
+            note += (f"this kernel shape's stencil loop (~{est[best] / 1e6:.2g} ms) is not "
+                     f"compiled on this machine yet, and its first compile (seconds) "
+                     f"would not pay within {COLD_CALLS} calls; ")
+            order = [alt] + [n for n in order if n != alt]
+            best = alt
     rest = ", ".join(f"{n} ~{est[n] / 1e6:.2g} ms" for n in order[1:3])
     t = tune.TRIALS.get(trial_key(p))
     if t is not None and t.winner is not None and (t.winner not in _CARE

@@ -55,6 +55,7 @@ keeps it).  numba is an optional extra
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import importlib.util
 import os
@@ -305,12 +306,48 @@ def runs_source(b: int, r: int, m1: int) -> str:
 
 def _kernel(m0: int, m1: int):
     """The compiled loop for this kernel shape (generated and imported once)."""
+    return load(*_loop_spec(m0, m1))
+
+
+def _loop_spec(m0: int, m1: int):
+    """(key, name, make_source) of :func:`load` for this kernel shape's loop."""
     b = run_rows(m0, m1)
     if not tall(m0, m1):
-        return load(("stencil", m0, m1), f"stencil_{m0}x{m1}", lambda: source(m0, m1))
+        return ("stencil", m0, m1), f"stencil_{m0}x{m1}", lambda: source(m0, m1)
     r = m0 % b
-    return load(("stencil-runs", b, r, m1), f"stencil_runs{b}_{r}x{m1}",
-                lambda: runs_source(b, r, m1))
+    return (("stencil-runs", b, r, m1), f"stencil_runs{b}_{r}x{m1}",
+            lambda: runs_source(b, r, m1))
+
+
+def compiled(m0: int, m1: int) -> bool:
+    """True when the loop for an ``m0 x m1`` kernel is loaded in this process or was
+    compiled on this machine before (numba's index of it is in :func:`cache_dir`);
+    False when its first call would compile it (seconds).  A loop compiled for
+    another dtype only counts as compiled (its next dtype compiles again)."""
+    hit = _ON_DISK.get((m0, m1))
+    if hit:
+        return True
+    key, name, make_source = _loop_spec(m0, m1)
+    if key in _KERNELS:
+        hit = True
+    elif hit is None:
+        module = _module_name(name, make_source())
+        hit = bool(glob.glob(os.path.join(glob.escape(cache_dir()), "__pycache__",
+                                          glob.escape(module) + ".run-*.nbi")))
+    if len(_ON_DISK) >= 4096:
+        _ON_DISK.clear()
+    _ON_DISK[(m0, m1)] = hit
+    return hit
+
+
+# kernel shape -> whether its loop was loaded or in numba's cache when last asked
+# (True stays; False is asked of the loaded loops again, not of the disk)
+_ON_DISK: dict = {}
+
+
+def _module_name(name: str, src: str) -> str:
+    """The generated module's name: ``name`` and a hash of its source."""
+    return f"kernelflip_{name}_{hashlib.sha1((_VERSION + src).encode()).hexdigest()[:10]}"
 
 
 def load(key, name: str, make_source):
@@ -324,8 +361,7 @@ def load(key, name: str, make_source):
         if k is not None:
             return k
         src = make_source()
-        tag = hashlib.sha1((_VERSION + src).encode()).hexdigest()[:10]
-        name = f"kernelflip_{name}_{tag}"
+        name = _module_name(name, src)
         path = os.path.join(cache_dir(), name + ".py")
         if not os.path.exists(path):
             tmp = f"{path}.{os.getpid()}.tmp"
