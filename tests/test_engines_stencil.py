@@ -307,24 +307,24 @@ def test_the_blocks_of_tall_kernels_are_vectorised():
     assert packed >= stencil.BLOCK_ROWS * (b + m0 % b) * m1
 
 
-def test_compiled_knows_loops_loaded_here_and_compiled_on_disk(tmp_path, monkeypatch):
+def test_is_compiled_knows_loops_loaded_here_and_compiled_on_disk(tmp_path, monkeypatch):
     # a kernel shape no other test uses, in an empty cache
     monkeypatch.setenv("KERNELFLIP_CACHE", str(tmp_path))
-    monkeypatch.setattr(stencil, "_ON_DISK", {})
+    monkeypatch.setattr(stencil, "_COMPILED", {})
     key = stencil._loop_spec(2, 19)[0]
     assert key not in stencil._KERNELS
-    assert not stencil.compiled(2, 19)
+    assert not stencil.is_compiled(2, 19)
     x = np.arange(6 * 40, dtype=np.int64).reshape(6, 40)
     h = np.arange(2 * 19, dtype=np.int64).reshape(2, 19) - 9
     ref = ENGINES["direct"].run(_prepare("corr", x, h, "same", "constant", 0, 1, 1,
                                          "standard")[1])
     np.testing.assert_array_equal(kf.correlate(x, h, mode="same", method="stencil").values,
                                   ref)
-    assert stencil.compiled(2, 19)  # loaded in this process
+    assert stencil.is_compiled(2, 19)  # loaded in this process
     # a new process would find numba's index of it on disk
     monkeypatch.delitem(stencil._KERNELS, key)
-    monkeypatch.setattr(stencil, "_ON_DISK", {})
-    assert stencil.compiled(2, 19)
+    monkeypatch.setattr(stencil, "_COMPILED", {})
+    assert stencil.is_compiled(2, 19)
     assert list(tmp_path.glob("__pycache__/kernelflip_stencil_2x19_*.run-*.nbi"))
 
 
@@ -333,7 +333,7 @@ def test_integer_requests_wait_for_a_stencil_loop_only_where_its_compile_pays(co
                                                                              monkeypatch):
     from kernelflip.engines import choose
 
-    monkeypatch.setattr(stencil, "compiled", lambda m0, m1: compiled)
+    monkeypatch.setattr(stencil, "is_compiled", lambda m0, m1: compiled)
     monkeypatch.setattr(choose, "_COLD", {})
     rng = np.random.default_rng(3)
     small, big = rng.integers(-9, 9, (40, 50)), np.zeros((2048, 2048), np.int64)
@@ -357,7 +357,7 @@ def test_integer_requests_wait_for_a_stencil_loop_only_where_its_compile_pays(co
                      "constant", 0, 1, 1, "standard")
     picks = set()
     for state in (False, True):
-        monkeypatch.setattr(stencil, "compiled", lambda m0, m1, state=state: state)
+        monkeypatch.setattr(stencil, "is_compiled", lambda m0, m1, state=state: state)
         monkeypatch.setattr(choose, "_ESTIMATES", {})
         picks.add(choose.pick(pf))
     assert len(picks) == 1, picks

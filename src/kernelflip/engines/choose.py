@@ -248,7 +248,7 @@ COMPILED_SHARED = 4.0
 # first call on a machine compiles its loop (a 40x50 int64 image: 3x4 2.4 s, 5x5
 # 3.8 s; 2026-11-27, 2-core Intel Xeon VM), where the compiled engine's loop is
 # compiled once for every shape.  While a shape's loop is not compiled yet
-# (stencil.compiled), auto takes the stencil only where its estimated saving over
+# (stencil.is_compiled), auto takes the stencil only where its estimated saving over
 # the cheapest other engine would pay for that compile within COLD_CALLS calls;
 # exact engines give the same integers, so only the time differs.
 COLD_LOOP_NS = 3e9
@@ -634,7 +634,7 @@ def _cold(p: Problem) -> str | None:
     instead while this kernel shape's loop is not compiled on this machine and
     compiling it would not pay within COLD_CALLS calls (see COLD_LOOP_NS); else None."""
     m0, m1 = p.w.shape if p.ndim == 2 else (1, p.w.shape[0])
-    if stencil.compiled(m0, m1):
+    if stencil.is_compiled(m0, m1):
         return None
     key = pick_key(p)
     alt = _COLD.get(key)

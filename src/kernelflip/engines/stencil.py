@@ -319,12 +319,19 @@ def _loop_spec(m0: int, m1: int):
             lambda: runs_source(b, r, m1))
 
 
-def compiled(m0: int, m1: int) -> bool:
+def is_compiled(m0: int, m1: int) -> bool:
     """True when the loop for an ``m0 x m1`` kernel is loaded in this process or was
     compiled on this machine before (numba's index of it is in :func:`cache_dir`);
-    False when its first call would compile it (seconds).  A loop compiled for
-    another dtype only counts as compiled (its next dtype compiles again)."""
-    hit = _ON_DISK.get((m0, m1))
+    False when its first call would compile it (seconds).  Dtypes are not told
+    apart: a loop compiled for float64 counts, though its first int64 call
+    compiles again.
+
+    >>> import kernelflip as kf
+    >>> _ = kf.correlate(np.ones((4, 4)), np.ones((2, 2)), method="stencil")
+    >>> is_compiled(2, 2)
+    True
+    """
+    hit = _COMPILED.get((m0, m1))
     if hit:
         return True
     key, name, make_source = _loop_spec(m0, m1)
@@ -334,15 +341,15 @@ def compiled(m0: int, m1: int) -> bool:
         module = _module_name(name, make_source())
         hit = bool(glob.glob(os.path.join(glob.escape(cache_dir()), "__pycache__",
                                           glob.escape(module) + ".run-*.nbi")))
-    if len(_ON_DISK) >= 4096:
-        _ON_DISK.clear()
-    _ON_DISK[(m0, m1)] = hit
+    if len(_COMPILED) >= 4096:
+        _COMPILED.clear()
+    _COMPILED[(m0, m1)] = hit
     return hit
 
 
 # kernel shape -> whether its loop was loaded or in numba's cache when last asked
 # (True stays; False is asked of the loaded loops again, not of the disk)
-_ON_DISK: dict = {}
+_COMPILED: dict = {}
 
 
 def _module_name(name: str, src: str) -> str:
