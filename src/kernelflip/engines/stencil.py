@@ -324,7 +324,8 @@ def is_compiled(m0: int, m1: int) -> bool:
     compiled on this machine before (numba's index of it is in :func:`cache_dir`);
     False when its first call would compile it (seconds).  Dtypes are not told
     apart: a loop compiled for float64 counts, though its first int64 call
-    compiles again.
+    compiles again.  Where NUMBA_CACHE_DIR sends numba's cache elsewhere, only
+    the loops loaded in this process count.
 
     >>> import kernelflip as kf
     >>> _ = kf.correlate(np.ones((4, 4)), np.ones((2, 2)), method="stencil")
