@@ -306,7 +306,9 @@ def runs_source(b: int, r: int, m1: int) -> str:
 
 def _kernel(m0: int, m1: int):
     """The compiled loop for this kernel shape (generated and imported once)."""
-    return load(*_loop_spec(m0, m1))
+    k = load(*_loop_spec(m0, m1))
+    _COMPILED[(m0, m1)] = True
+    return k
 
 
 def _loop_spec(m0: int, m1: int):
@@ -333,23 +335,20 @@ def is_compiled(m0: int, m1: int) -> bool:
     True
     """
     hit = _COMPILED.get((m0, m1))
-    if hit:
-        return True
+    if hit is not None:
+        return hit
     key, name, make_source = _loop_spec(m0, m1)
-    if key in _KERNELS:
-        hit = True
-    elif hit is None:
-        module = _module_name(name, make_source())
-        hit = bool(glob.glob(os.path.join(glob.escape(cache_dir()), "__pycache__",
-                                          glob.escape(module) + ".run-*.nbi")))
+    hit = key in _KERNELS or bool(glob.glob(os.path.join(
+        glob.escape(cache_dir()), "__pycache__",
+        glob.escape(_module_name(name, make_source())) + ".run-*.nbi")))
     if len(_COMPILED) >= 4096:
         _COMPILED.clear()
     _COMPILED[(m0, m1)] = hit
     return hit
 
 
-# kernel shape -> whether its loop was loaded or in numba's cache when last asked
-# (True stays; False is asked of the loaded loops again, not of the disk)
+# kernel shape -> whether its loop is loaded (set by _kernel) or was in numba's
+# cache when first asked
 _COMPILED: dict = {}
 
 
