@@ -48,6 +48,61 @@ def test_spectral_is_the_defining_sum_for_any_shape_anchor_and_border(n, m, frac
     assert np.abs(y - ref).max() <= bound
 
 
+def test_dft_length_is_the_shortest_fast_length_at_or_above_n():
+    # 2^a 3^b 5^c with b <= 2 and c <= 1, by search against the definition
+    def fast(v):
+        b = c = 0
+        while v % 3 == 0:
+            v, b = v // 3, b + 1
+        while v % 5 == 0:
+            v, c = v // 5, c + 1
+        return b <= 2 and c <= 1 and v & (v - 1) == 0
+
+    for n in range(1, 3000):
+        length = opencv.dft_length(n)
+        assert length >= n and fast(length)
+        assert not any(fast(v) for v in range(n, length))
+    assert [opencv.dft_length(n) for n in (135, 527, 541, 625)] == [144, 576, 576, 640]
+
+
+def test_constant_borders_take_shorter_transforms():
+    # 'same' with zeros beyond: n + (M - 1) / 2 per axis instead of n + M - 1
+    one = opencv.spectral_plan((128, 128), (63, 63), 8, (31, 31), True)
+    assert one == (1, 160, 160)
+    assert opencv.spectral_plan((128, 128), (63, 63), 8, (31, 31), False) == (1, 192, 192)
+    # the anchor decides which side needs the room; a kernel longer than the image
+    # needs a transform at least its own length
+    assert opencv.spectral_plan((100, 10), (5, 31), 4, (0, 30), True) == (1, 120, 40)
+    assert opencv.spectral_plan((100, 10), (5, 31), 4, (4, 0), True) == (1, 120, 40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.tuples(st.integers(2, 80), st.integers(1, 40)),
+       m=st.tuples(st.integers(1, 15), st.integers(1, 15)),
+       frac=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+       border=st.sampled_from(BORDERS), dtype=st.sampled_from([np.float32, np.float64]),
+       k=st.integers(2, 4), seed=st.integers(0, 2**16))
+def test_spectral_in_row_bands_is_the_defining_sum(n, m, frac, border, dtype, k, seed):
+    # every image size takes the bands here, on up to four threads (bands of one kernel
+    # height up to several), uneven last bands, anchors at either end
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n).astype(dtype)
+    w = rng.standard_normal(m).astype(dtype)
+    anchor = tuple(int(round(f * (q - 1))) for f, q in zip(frac, m))
+    bt = getattr(cv2, border)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(opencv, "SPECTRAL_BANDS", {4: 1, 8: 1})
+        mp.setattr(opencv, "cores", lambda: k)
+        plan = opencv.spectral_plan(x.shape, w.shape, x.itemsize, anchor, True)
+        assert plan[0] == (min(k, n[0] // m[0]) if n[0] >= 2 * m[0] else 1)
+        y = opencv.spectral(x, w, anchor, bt)
+    assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
+    ref = _reference(x, w, anchor, bt)
+    eps = np.finfo(dtype).eps
+    bound = 50 * eps * np.log2(4 * x.size * w.size) * (np.abs(x).max() * np.abs(w).sum())
+    assert np.abs(y - ref).max() <= bound
+
+
 def test_spectral_results_do_not_share_the_work_arrays_and_follow_the_kernels_values():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((40, 1))  # one column: the cut-out rows are contiguous

@@ -68,9 +68,12 @@ from .opencv import bands, dft_way, filter_shape, skips_zero_taps, takes_dft, ti
 #   (2048^2: k3 2.46 ms, k5 4.36, k11 12.2; 4096^2 k11 49.7); f64 0.085 + 0.6
 #   (2048^2: k3 4.9 ms, k5 10.9; 512^2 k3 0.30).
 # * opencv_spectral (opencv.spectral: images up to SPECTRAL_MAX pixels on the DFT
-#   path; 2026-11-26 14:35-14:45, work arrays kept, kernel spectrum cached): ns per
-#   span log2(span), f32 0.23-0.30 (128^2: 13^2 89 us, 31^2 100, 63^2 140; 255^2 31^2
-#   307), f64 0.37-0.41 (128^2: 11^2 121 us, 63^2 215; 181^2 31^2 287; 255^2 493).
+#   path, work arrays kept, kernel spectrum cached): ns per unit of
+#   opencv.spectral_work (its transforms' points log2(points), per core).  Refitted
+#   2026-11-27 against the fft engine in the same run (the VM ran FFTs 1.2-2.7x slower
+#   than FFT's constants say that hour; a = spectral's ns per unit over fft's
+#   measured/estimated ratio, 'same' with zeros beyond, 128^2..512^2, 13^2..63^2
+#   kernels): f32 0.19-0.50, median 0.31; f64 0.34-0.63, median 0.58.
 # * opencv_dft: f32 0.5 ns per span log2(span) (0.43-0.77 over 128^2..4096^2;
 #   refitted to 0.42 on 2048^2/4096^2 with 31^2 kernels, 42 and 160-170 ms, 06:40),
 #   f64 0.6 (0.50-0.78); refitted at 08:15 to 0.44/0.52 on 1024^2 and 2048^2, with
@@ -133,7 +136,7 @@ COST = {
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.44, 0, 6_000), 8: (0.52, 0, 6_000)},
-    "opencv_spectral": {4: (0.27, 0, 10_000), 8: (0.39, 0, 10_000)},  # see opencv.spectral
+    "opencv_spectral": {4: (0.31, 0, 10_000), 8: (0.55, 0, 10_000)},  # see opencv.spectral
     "stencil": {4: (0.0257, 0.25, 8_000), 8: (0.0471, 0.43, 8_000)},  # o: a floor
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
     "separable_cv2": {4: (0.028, 0, 20_000), 8: (0.07, 0, 20_000)},
@@ -431,8 +434,10 @@ def _estimate(p: Problem) -> dict[str, float]:
             t = OLS_SPILL * (t - b) + b
         way = dft_way(p.x.shape, filter_shape(p), size) if key == "opencv_dft" else None
         if way == "spectral":
+            from .opencv import spectral_units
+
             a, o, b = COST["opencv_spectral"][size]
-            t = a * f["opencv_dft"] + b
+            t = a * spectral_units(p) + b
         elif way == "tiles":
             a, o, b = COST["opencv_spectral"][size]
             t = a * TILES_SLOWER * _tiles_units(p) / (BAND_GAIN * 2) + b

@@ -28,6 +28,7 @@ import math
 import os
 import threading
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -163,19 +164,114 @@ TILES_DTYPES = (4,)
 TILE = 384
 
 
+# OpenCV's DFT takes 1.9-2.8 ns per point (float32, one thread, 2026-11-27) on
+# lengths 2^a 3^b 5^c with b <= 2 and c <= 1 (128 1.89, 144 2.60, 160 2.35, 180 2.79,
+# 192 2.35, 512 2.46, 576 2.50, 640 2.36 per side of a square), 3.1-4.7 on those with
+# 27 or 25 in them, which cv2.getOptimalDFTSize also offers (135 4.59, 150 3.09, 162
+# 3.53, 540 3.28, 600 3.10, 625 4.28, 648 3.06, 675 4.69): dft_length skips those.
+_DFT_BASES = (1, 3, 5, 9, 15, 45)
+# Images from this many pixels (per itemsize) go through spectral() in row bands on
+# the cores, each band one transform.  2026-11-27, 'same' with zeros beyond, 13^2,
+# 31^2 and 63^2 kernels, two bands against one transform (both with dft_length):
+# float64 256^2 0.66-0.9 of its time, 384^2 0.6-0.8, 512^2 0.55-0.8, 181^2 0.7-1.1,
+# 128^2 1.1-1.3; float32 384^2 0.6-0.66, 512^2 0.8 (1.08 with 63^2), 256^2 0.8-1.1,
+# 181^2 and 128^2 1.0-2.
+SPECTRAL_BANDS = {4: 1 << 17, 8: 1 << 16}
+# Two bands on two cores run this fraction of twice as fast as one transform of the
+# same points (the per-core units of spectral_work, the same measurements: float64
+# 0.8 ns per unit in one transform, 1.3-1.5 per core in bands).
+SPECTRAL_BAND_GAIN = 0.6
+
+@lru_cache(maxsize=4096)
+def dft_length(n: int) -> int:
+    """The shortest length ``>= n`` of the form ``2^a 3^b 5^c`` with ``b <= 2``, ``c <= 1``
+    (OpenCV's DFT is fastest per point there).
+
+    >>> dft_length(143), dft_length(159), dft_length(527), dft_length(1)
+    (144, 160, 576, 1)
+    """
+    best = None
+    for b in _DFT_BASES:
+        length = b
+        while length < n:
+            length *= 2
+        best = length if best is None else min(best, length)
+    return best
+
+
+def spectral_plan(shape: tuple, wshape: tuple, itemsize: int, anchor: tuple,
+                  zero: bool) -> tuple[int, int, int]:
+    """(bands, l0, l1): how :func:`spectral` transforms an image of ``shape``.
+
+    ``zero`` (BORDER_CONSTANT: zeros beyond the image): one transform of
+    ``l >= n + max(anchor, M - 1 - anchor)`` and ``l >= M`` per axis, the image
+    itself in it, since the transform's zero padding is then the extension;
+    otherwise ``l >= N + M - 1`` for the extended image.  Large float64 images
+    (SPECTRAL_BANDS) go in ``bands`` row bands, one per core, each of its rows
+    plus ``M0 - 1``.
+
+    >>> spectral_plan((128, 128), (31, 31), 4, (15, 15), True)
+    (1, 144, 144)
+    >>> spectral_plan((128, 128), (31, 31), 4, (15, 15), False)
+    (1, 160, 160)
+    >>> spectral_plan((512, 512), (31, 31), 8, (15, 15), True)[0] == min(cores(), 16)
+    True
+    """
+    (n0, n1), (m0, m1) = shape, wshape
+    k = 1
+    if (n0 * n1 >= SPECTRAL_BANDS.get(itemsize, math.inf) and cores() > 1
+            and n0 >= 2 * m0):
+        k = min(cores(), n0 // m0, 16)
+    if k > 1:
+        return k, dft_length(-(-n0 // k) + m0 - 1), dft_length(n1 + m1 - 1)
+    if zero:
+        return 1, *(dft_length(max(m, n + max(a, m - 1 - a)))
+                    for n, m, a in zip(shape, wshape, anchor))
+    return 1, dft_length(n0 + m0 - 1), dft_length(n1 + m1 - 1)
+
+
+def spectral_work(shape: tuple, wshape: tuple, itemsize: int, anchor: tuple,
+                  zero: bool) -> float:
+    """Points times log2(points) of :func:`spectral`'s transforms, per core (bands: over
+    SPECTRAL_BAND_GAIN)."""
+    k, l0, l1 = spectral_plan(shape, wshape, itemsize, anchor, zero)
+    work = k * l0 * l1 * math.log2(max(l0 * l1, 2))
+    return work if k == 1 else work / (min(k, cores()) * SPECTRAL_BAND_GAIN)
+
+
+def spectral_units(p: Problem) -> float:
+    """:func:`spectral_work` for problem ``p`` as the engine would filter it (the image
+    in place with its anchor, or the extended region with anchor 0)."""
+    from ._anchor import _layout
+
+    c, wshape = p.canon, filter_shape(p)
+    ok, anchor, _ = _layout(c, wshape, p.x.shape, bool(p.cval != 0), tuple(_borders()))
+    if ok:
+        return spectral_work(p.x.shape, wshape, p.x.dtype.itemsize, anchor,
+                             c.boundary == "constant")
+    return spectral_work(tuple(b - a for a, b in p.region()), wshape, p.x.dtype.itemsize,
+                         (0,) * p.ndim, True)
+
+
 def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
     """What ``cv2.filter2D(src, -1, w, anchor, border)`` computes on its DFT path, as one
     transform of the whole image (small images), with the kernel's spectrum kept.
 
     ``dst[i, j] = sum_{a, b} w[a, b] E[i + a, j + b]`` with ``E`` the image
     extended by ``anchor`` lines before and ``M - 1 - anchor`` after
-    (``cv2.copyMakeBorder`` with ``border``), padded to OpenCV's optimal DFT
-    size ``L >= N + M - 1`` per axis: the circular convolution of ``E`` with
-    the flipped kernel at ``i + M - 1`` reads only ``E[i .. i + M - 1]``, so
-    nothing wraps.  OpenCV's own DFT path also transforms the kernel on
-    every call; a kernel seen before (same bytes) reuses its spectrum.
-    Rounding as OpenCV's DFT path (of order eps * sum |w||x|); NaN/inf
-    anywhere spread over the whole output.
+    (``cv2.copyMakeBorder`` with ``border``), padded to a fast DFT length
+    (:func:`dft_length`) ``L >= N + M - 1`` per axis: the circular
+    convolution of ``E`` with the flipped kernel at ``i + M - 1`` reads only
+    ``E[i .. i + M - 1]``, so nothing wraps.  With BORDER_CONSTANT the image
+    is not extended: it sits at the start of a transform of ``L >= N +
+    max(anchor, M - 1 - anchor)`` (and ``>= M``), whose zeros past it are the
+    extension on both sides, and the kernel's spectrum is that of the flipped
+    kernel turned by ``M - 1 - anchor``, so output ``i`` is element ``i``
+    (:func:`spectral_plan`).  Large float64 images go in row bands, one per
+    core.  OpenCV's own DFT path also transforms the kernel on every call; a
+    kernel seen before (same bytes) reuses its spectrum.  Rounding as
+    OpenCV's DFT path (of order eps * sum |w||x|); NaN/inf anywhere spread
+    over the whole output (over its band).
 
     >>> import numpy as np, cv2
     >>> x = np.random.default_rng(0).random((100, 90))
@@ -188,7 +284,18 @@ def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     import cv2
 
     (n0, n1), (m0, m1) = src.shape, w.shape
-    l0, l1 = cv2.getOptimalDFTSize(n0 + m0 - 1), cv2.getOptimalDFTSize(n1 + m1 - 1)
+    zero = border == cv2.BORDER_CONSTANT
+    k, l0, l1 = spectral_plan(src.shape, w.shape, src.dtype.itemsize, anchor, zero)
+    if k > 1:
+        return _spectral_bands(src, w, anchor, border, k, l0, l1)
+    flags = cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE
+    if zero:
+        spec = _kernel_spectrum(w, l0, l1, src.dtype, (m0 - 1 - anchor[0], m1 - 1 - anchor[1]))
+        b = _work_arrays((l0, l1), src.dtype)
+        e = cv2.copyMakeBorder(src, 0, l0 - n0, 0, l1 - n1, border, dst=b[0])
+        z = cv2.idft(cv2.mulSpectrums(cv2.dft(e, dst=b[1]), spec, 0, c=b[0]), dst=b[1],
+                     flags=flags)
+        return z[:n0, :n1].copy()  # not a view of b
     spec = _kernel_spectrum(w, l0, l1, src.dtype)
     # two work arrays per thread, written in place: fresh ones for each transform
     # fault their pages in on every call (128^2 float64 with 63^2: 550 us against 215)
@@ -197,22 +304,57 @@ def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     e = cv2.copyMakeBorder(src, anchor[0], l0 - n0 - anchor[0], anchor[1],
                            l1 - n1 - anchor[1], border, dst=b[0])
     z = cv2.idft(cv2.mulSpectrums(cv2.dft(e, dst=b[1]), spec, 0, c=b[0]), dst=b[1],
-                 flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+                 flags=flags)
     return z[m0 - 1:m0 - 1 + n0, m1 - 1:m1 - 1 + n1].copy()  # not a view of b
 
 
-def _kernel_spectrum(w: np.ndarray, l0: int, l1: int, dtype) -> np.ndarray:
-    """The DFT (OpenCV's packed real format) of the flipped kernel padded to l0 x l1,
-    kept per kernel bytes, shape, dtypes and size (:func:`~.fft.kept`)."""
+def _spectral_bands(src, w, anchor, border, k, l0, l1) -> np.ndarray:
+    """:func:`spectral` in ``k`` row bands, one per thread: band ``[a, b)`` transforms
+    rows ``a .. b + M0 - 2`` of the extended image (``l0`` x ``l1``)."""
+    import cv2
+
+    (n0, n1), (m0, m1) = src.shape, w.shape
+    e = cv2.copyMakeBorder(src, anchor[0], m0 - 1 - anchor[0], anchor[1], m1 - 1 - anchor[1],
+                           border)
+    spec = _kernel_spectrum(w, l0, l1, src.dtype)
+    out = np.empty_like(src)
+    edges = [round(i * n0 / k) for i in range(k + 1)]
+    flags = cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE
+    width = n1 + m1 - 1
+
+    def band(i):
+        a, b = edges[i], edges[i + 1]
+        q = b - a + m0 - 1
+        buf, tmp = _work_arrays((l0, l1), src.dtype)
+        buf[:q, :width] = e[a:a + q]
+        buf[q:] = 0
+        buf[:q, width:] = 0
+        z = cv2.idft(cv2.mulSpectrums(cv2.dft(buf, dst=tmp), spec, 0, c=buf), dst=tmp,
+                     flags=flags)
+        out[a:b] = z[m0 - 1:m0 - 1 + b - a, m1 - 1:m1 - 1 + n1]
+
+    futures = [_pool().submit(band, i) for i in range(1, k)]
+    band(0)
+    for f in futures:
+        f.result()
+    return out
+
+
+def _kernel_spectrum(w: np.ndarray, l0: int, l1: int, dtype, shift=(0, 0)) -> np.ndarray:
+    """The DFT (OpenCV's packed real format) of the flipped kernel padded to l0 x l1 and
+    turned back by ``shift`` (circularly), kept per kernel bytes, shape, dtypes, size
+    and shift (:func:`~.fft.kept`)."""
     import cv2
 
     def make():
         wf = np.zeros((l0, l1), dtype=dtype)
         wf[:w.shape[0], :w.shape[1]] = w[::-1, ::-1]
+        if any(shift):
+            wf = np.ascontiguousarray(np.roll(wf, (-shift[0], -shift[1]), axis=(0, 1)))
         return cv2.dft(wf)
 
-    return kept(("cv2", w.shape, w.dtype.char, np.dtype(dtype).char, l0, l1, w.tobytes()),
-                make)
+    return kept(("cv2", w.shape, w.dtype.char, np.dtype(dtype).char, l0, l1, tuple(shift),
+                 w.tobytes()), make)
 
 
 def _work_arrays(shape: tuple, dtype) -> tuple:
