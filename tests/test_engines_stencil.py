@@ -128,6 +128,23 @@ def test_stencil_agrees_with_direct_sums_on_any_image(kshape, xshape, big, mode,
                                rtol=1e-12, atol=1e-12 * np.abs(x).max() * np.abs(h).sum())
 
 
+def test_two_threads_take_the_rows_where_the_work_pays_for_the_hand_over():
+    # above PARALLEL_ABOVE outputs, or with 25 taps or more above PARALLEL_WORK_BYTES
+    # output bytes x taps (so float64 goes on two threads at half float32's size)
+    def threaded(n, k, dtype):
+        x = np.zeros((n, n), dtype)
+        _, p = _prepare("corr", x, np.ones((k, k), dtype), "same", "constant", 0, 1, 1,
+                        "standard")
+        return stencil.threaded(p)
+
+    assert threaded(513, 3, np.float32)  # outputs above PARALLEL_ABOVE
+    assert not threaded(512, 3, np.float64)  # 9 taps: by outputs only
+    assert threaded(512, 5, np.float32) and threaded(512, 5, np.float64)
+    assert threaded(256, 7, np.float64) and not threaded(256, 7, np.float32)
+    assert not threaded(256, 5, np.float64) and not threaded(128, 11, np.float32)
+    assert not threaded(63, 15, np.float64)  # fewer than 64 output rows
+
+
 @pytest.mark.parametrize("kshape", [(11, 11), (8, 8), (3, 30), (25, 3)])
 def test_tall_kernels_in_runs_keep_nan_and_inf_where_direct_summation_puts_them(kshape):
     # the runs' loops add each run into a zeroed block: a zero tap against inf must

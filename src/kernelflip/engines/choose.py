@@ -187,6 +187,9 @@ OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # The stencil loops on two threads: (ns per multiply-add, ns per output as a floor),
 # and their extra cost per tap above 25 taps, see COST.
 STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
+# ... plus the hand-over to the second thread (ns; a thread pool's submit and result
+# took 40-50 us on the 2-core VM, 2026-11-27)
+STENCIL_HANDOVER = 40_000
 STENCIL_WIDE = 0.4
 # ... and the factor for kernels taken in runs of rows (stencil.tall: taller than
 # two rows' loads allow, up to 15x15), in blocks of stencil.BLOCK_ROWS output rows:
@@ -479,7 +482,7 @@ def _stencil_time(p: Problem, f: dict, a: float, o: float, b: float) -> float:
         return max(a * STENCIL_ROW * f["stencil"], o * f["out"]) + b
     if p.x.dtype.itemsize in STENCIL_PARALLEL and threaded(p):
         a, o = STENCIL_PARALLEL[p.x.dtype.itemsize]
-        threads = 2
+        threads, b = 2, b + STENCIL_HANDOVER
     taps, (m0, m1) = p.w.size, p.w.shape
     edge, calls, b_rows = STENCIL_EDGE, 0.0, run_rows(m0, m1)
     if tall(m0, m1):  # in runs of rows (set up per run and block of outputs)

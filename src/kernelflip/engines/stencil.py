@@ -94,10 +94,16 @@ BLOCK_LOADS = 160
 BLOCK_RUN = 12
 DTYPES = ("float32", "float64", "int64")
 PARALLEL_ABOVE = 1 << 18  # outputs above which two threads share the rows
-# ... and, for kernels of 49 taps or more, multiply-adds above which they do (one
-# thread against two, float32/float64: 7x7 at 300^2 0.158/0.280 ms against
-# 0.125/0.185, 11x11 at 200^2 0.208/0.345 against 0.168/0.265; at 160^2 even)
-PARALLEL_WORK = 1 << 22
+# ... and, for kernels of 25 taps or more, bytes x taps of the output above which they
+# do (one thread against two, float32/float64: 7x7 at 300^2 0.158/0.280 ms against
+# 0.125/0.185, 11x11 at 200^2 0.208/0.345 against 0.168/0.265; at 160^2 even;
+# 2026-11-27, 'same', best of 300 with auto in one process: 512^2 5x5 310-415 us
+# against 255-333 (float32), 510-529 against 358-382 (float64); float64 256^2 7x7
+# 304-306 against 251-254; below it one thread was as fast or faster: float32 256^2
+# 7x7 220 against 220, 5x5 87 against 132, float64 256^2 5x5 138-140 against 188-192,
+# float32 512^2 3x3 165-170 against 190-198).  Two threads cost a hand-over of about
+# 40-50 us on the 2-core VM (a thread pool's submit and result, measured alone).
+PARALLEL_WORK_BYTES = 1 << 24
 _LOCK = threading.Lock()
 _KERNELS: dict = {}
 _VERSION = "9"  # bump when the generated source changes
@@ -587,10 +593,11 @@ def _make_runner(p: Problem):
 
 def threaded(p: Problem) -> bool:
     """True when two threads share the rows of ``p``: above PARALLEL_ABOVE outputs or,
-    with 49 taps or more, PARALLEL_WORK multiply-adds; and at least 64 output rows."""
+    with 25 taps or more, PARALLEL_WORK_BYTES output bytes x taps; and at least 64
+    output rows."""
     out, taps = out_size(p), p.w.size
-    return p.out_shape[0] >= 64 and (
-        out > PARALLEL_ABOVE or (taps >= 49 and out * taps > PARALLEL_WORK))
+    return p.out_shape[0] >= 64 and (out > PARALLEL_ABOVE or (
+        taps >= 25 and out * taps * p.x.dtype.itemsize > PARALLEL_WORK_BYTES))
 
 
 def out_size(p: Problem) -> int:
