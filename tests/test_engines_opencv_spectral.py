@@ -179,12 +179,12 @@ def test_spectral_tiles_are_the_defining_sum_for_any_tiling(n, m, frac, border, 
     w = rng.standard_normal(m).astype(np.float32)
     anchor = tuple(int(round(f * (k - 1))) for f, k in zip(frac, m))
     bt = getattr(cv2, border)
-    old = opencv.TILE
-    opencv.TILE = tile
+    old = opencv.TILE, opencv.TILE_PER_TAP
+    opencv.TILE, opencv.TILE_PER_TAP = tile, 1
     try:
         y = opencv.spectral_tiles(x, w, anchor, bt)
     finally:
-        opencv.TILE = old
+        opencv.TILE, opencv.TILE_PER_TAP = old
     assert y.shape == x.shape and y.dtype == x.dtype
     ref = _reference(x, w, anchor, bt)
     bound = 200 * np.finfo(np.float32).eps * np.log2(4 * w.size) * (
@@ -196,6 +196,7 @@ def test_spectral_tiles_spread_nan_over_the_tiles_that_read_it_only(monkeypatch)
     # one thread, tiles in row-major order: the tile after the NaN's is short, and
     # its margin must not keep the previous tile's values (NaN spreads through a DFT)
     monkeypatch.setattr(opencv, "TILE", 32)
+    monkeypatch.setattr(opencv, "TILE_PER_TAP", 1)
     monkeypatch.setattr(opencv, "cores", lambda: 1)
     x = np.ones((100, 100), np.float32)
     w = np.ones((5, 5), np.float32)
@@ -216,6 +217,7 @@ def test_spectral_tiles_spread_nan_over_the_tiles_that_read_it_only(monkeypatch)
 def test_auto_and_its_short_path_take_the_tiles_on_large_float32_images(monkeypatch):
     monkeypatch.setattr(opencv, "SPECTRAL_MAX", {4: 1000, 8: 1000})
     monkeypatch.setattr(opencv, "TILE", 32)
+    monkeypatch.setattr(opencv, "TILE_PER_TAP", 1)
     from kernelflip import ops
     from kernelflip.engines import choose
 

@@ -162,6 +162,11 @@ SPECTRAL_MAX = {4: 1 << 19, 8: 1 << 18}
 # bands (2048^2 31^2: 47-61 ms against 29; OpenCV's float64 DFT takes twice as long).
 TILES_DTYPES = (4,)
 TILE = 384
+# ... and at least TILE_PER_TAP kernel lengths (a dft_length): 2026-11-27, float32
+# 'same', best of 4-8 in interleaved rounds, 63^2 kernels: tiles of 576^2 31.0-31.9 ms
+# at 2048^2 against 37.0-38.5 for 384^2 (480^2 31.9-32.4, 512^2 37.3-38.3), 148.9
+# against 180.8 at 4096^2; 31^2 kept 384^2 (29.0-29.5 ms against 31.0-31.2 for 576^2).
+TILE_PER_TAP = 9
 
 
 # OpenCV's DFT takes 1.9-2.8 ns per point (float32, one thread, 2026-11-27) on
@@ -373,10 +378,13 @@ def takes_tiles(shape: tuple, w_size: int, itemsize: int) -> bool:
 
 
 def tile_size(wshape: tuple) -> tuple:
-    """Per axis, the transform length of :func:`spectral_tiles`' tiles."""
-    import cv2
+    """Per axis, the transform length of :func:`spectral_tiles`' tiles: a
+    :func:`dft_length` of at least TILE and TILE_PER_TAP kernel lengths.
 
-    return tuple(cv2.getOptimalDFTSize(max(TILE, 2 * m)) for m in wshape)
+    >>> tile_size((31, 31)), tile_size((63, 63)), tile_size((1, 45))
+    ((384, 384), (576, 576), (384, 480))
+    """
+    return tuple(dft_length(max(TILE, TILE_PER_TAP * m, 2 * m)) for m in wshape)
 
 
 def spectral_tiles(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
