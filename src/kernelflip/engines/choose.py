@@ -184,6 +184,13 @@ FFT_1D = {4: 4.5, 8: 6.5}
 # (opencv.BAND_ABOVE): measured / estimated 0.82-1.45 at 256^2, 0.91-1.22 at 384^2,
 # 0.85-1.7 at 512^2 (the FFT engine's, in the same runs: 0.8-2.0, page faults).
 OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
+# OpenCV's direct sums on 2-D images of up to this many pixels cost this many times
+# the fit above, against the stencil loops' estimate: 2026-11-27, 'same', best of
+# 20-100, measured / estimated in one run: cv2.filter2D float32 1.7-3.3 (64^2..512^2,
+# 3x3..11x11; 1.2-2.2 at 1024^2), float64 1.8-4.4 (3x3..7x7), the stencil loops
+# 1.1-1.8 in the same sizes; so auto took OpenCV where the loops took 0.5-0.8 of its
+# time (float32 128^2 7x7..11x11, 256^2 7x7, 9x9; float64 64^2 11x11).
+OPENCV_DIRECT_SMALL = ((2**19, 1.7),)
 # The stencil loops on two threads: (ns per multiply-add, ns per output as a floor),
 # and their extra cost per tap above 25 taps, see COST.
 STENCIL_PARALLEL = {4: (0.0145, 0.26), 8: (0.0292, 0.565)}
@@ -444,6 +451,9 @@ def _estimate(p: Problem) -> dict[str, float]:
         elif way == "tiles":
             a, o, b = COST["opencv_spectral"][size]
             t = a * TILES_SLOWER * _tiles_units(p) / (BAND_GAIN * 2) + b
+        elif key == "opencv" and p.ndim == 2:
+            small = next((v for top, v in OPENCV_DIRECT_SMALL if p.x.size <= top), 1.0)
+            t = (t - b) * small + b
         elif key == "opencv_dft":
             if p.ndim == 2:
                 small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)
