@@ -59,6 +59,21 @@ def test_trial_keeps_the_best_sample_of_each_after_the_first():
     assert t.winner == "a"
 
 
+@pytest.mark.parametrize("b_best, winner", [(0.95, "a"), (0.92, "a"), (0.90, "b"),
+                                             (0.5, "b")])
+def test_the_runner_up_wins_only_by_the_margin(b_best, winner):
+    # the cost model's pick ("a", first) stays unless the runner-up's best sample is
+    # MARGIN (1.1) times faster: within that, noise decides
+    assert tune.MARGIN == 1.1
+    t = tune.Trial(("a", "b"))
+    t.record("a", 9.0)  # first calls: not counted
+    t.record("b", 9.0)
+    for ta, tb in ((1.2, 1.3), (1.0, b_best), (1.1, 1.4)):
+        t.record(t.next(), ta)
+        t.record(t.next(), tb)
+    assert t.winner == winner
+
+
 @pytest.mark.parametrize("slow", [0, 1])
 def test_auto_alternates_then_keeps_the_faster(trials, monkeypatch, slow):
     rng = np.random.default_rng(slow)

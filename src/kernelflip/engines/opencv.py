@@ -16,10 +16,14 @@ recomputes the few rows at each seam (2048^2 float32 with a 31x31 kernel,
 2 cores: 23 ms instead of 43).  On small images (up to SPECTRAL_MAX pixels)
 that path is :func:`spectral`: one transform of the whole image, the
 kernel's spectrum kept for the next call with the same kernel, work arrays
-reused (128^2 float32 with 31x31: 0.10 ms against 0.18 for cv2.filter2D).
-On larger float32 images it is :func:`spectral_tiles`: overlap-save tiles of
-such transforms, taken in turn by two threads (2048^2 with 31x31: 15-23 ms
-against 25-31 for the bands); float64 keeps the bands.
+reused (128^2 float32 with 31x31: 0.10 ms against 0.18 for cv2.filter2D),
+of lengths OpenCV transforms fast (:func:`dft_length`); with zeros beyond
+the image the transform's own padding is the extension (``N + (M - 1) / 2``
+per axis instead of ``N + M - 1``), and from SPECTRAL_BANDS pixels it runs
+in row bands, one per core.  On larger float32 images it is
+:func:`spectral_tiles`: overlap-save tiles of such transforms, taken in turn
+by two threads (2048^2 with 31x31: 15-23 ms against 25-31 for the bands);
+float64 keeps the bands.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ the estimates say 10.0 and 13.0).  For such a request shape, the first calls
 of ``method="auto"`` alternate between the two engines, each call timed; the
 first call of each engine is not counted (it may compile a loop or fault in
 its buffers), and once each has :data:`SAMPLES` more the faster one (best of
-its samples) is kept for every later call with that shape, as FFTW's
+its samples; the cost model's pick unless the other is :data:`MARGIN` times
+faster) is kept for every later call with that shape, as FFTW's
 planner and cuDNN's benchmark mode do.  The trials cost at most
 ``SAMPLES + 1`` calls of the slower engine, once per shape and process.
 
@@ -31,6 +32,12 @@ import time
 RATIO = 1.5  # the runner-up's estimate within this factor of the cheapest one's
 MIN_NS = 200_000  # requests estimated cheaper than this are not timed
 SAMPLES = 3  # timed calls per engine after its first one
+# The runner-up replaces the cost model's pick only when its best sample is this many
+# times faster: within that, noise decides (2026-11-27, 512^2 float64 with a 63x63
+# kernel on the 2-core VM, in a slow hour: OpenCV's transform in row bands 9.96-12.2
+# ms against the FFT engine's 9.59-11.7 in the trial, 5.2-7.6 against 11.8-20 in 40
+# calls each, alternating, right after)
+MARGIN = 1.1
 MAX_SHAPES = 1024
 
 _ENABLED = os.environ.get("KERNELFLIP_AUTOTUNE", "1").strip() not in ("0", "false", "no",
@@ -62,7 +69,9 @@ class Trial:
         if self.calls[name] > 1:  # the first call may compile or fault in pages
             self.times[name].append(seconds)
         if all(len(t) >= SAMPLES for t in self.times.values()):
-            self.winner = min(self.engines, key=lambda n: min(self.times[n]))
+            a, b = self.engines  # the cost model's pick first
+            faster = min(self.times[b]) * MARGIN < min(self.times[a])
+            self.winner = b if faster else a
 
     def summary(self) -> str:
         """The measured times, e.g. ``'stencil 20.9 ms, opencv 20.5 ms'``."""
