@@ -323,8 +323,12 @@ def _spectral_bands(src, w, anchor, border, k, l0, l1) -> np.ndarray:
     import cv2
 
     (n0, n1), (m0, m1) = src.shape, w.shape
-    e = cv2.copyMakeBorder(src, anchor[0], m0 - 1 - anchor[0], anchor[1], m1 - 1 - anchor[1],
-                           border)
+    zero = border == cv2.BORDER_CONSTANT
+    # zeros beyond: each band copies its rows of the image into place itself (the
+    # extended image is not made: 512^2 float64, best of 30 alternating, 63x63 4.24
+    # ms -> 4.03, 31x31 3.62 -> 3.16; the same bits)
+    e = None if zero else cv2.copyMakeBorder(src, anchor[0], m0 - 1 - anchor[0], anchor[1],
+                                             m1 - 1 - anchor[1], border)
     spec = _kernel_spectrum(w, l0, l1, src.dtype)
     out = np.empty_like(src)
     edges = [round(i * n0 / k) for i in range(k + 1)]
@@ -335,9 +339,18 @@ def _spectral_bands(src, w, anchor, border, k, l0, l1) -> np.ndarray:
         a, b = edges[i], edges[i + 1]
         q = b - a + m0 - 1
         buf, tmp = _work_arrays((l0, l1), src.dtype)
-        buf[:q, :width] = e[a:a + q]
-        buf[q:] = 0
-        buf[:q, width:] = 0
+        if zero:  # extended rows a .. a + q - 1 are image rows a - anchor0 .. (or zeros)
+            r0 = a - anchor[0]
+            lo, hi = max(r0, 0) - r0, min(r0 + q, n0) - r0
+            buf[:lo] = 0
+            buf[hi:] = 0
+            buf[lo:hi, :anchor[1]] = 0
+            buf[lo:hi, anchor[1]:anchor[1] + n1] = src[r0 + lo:r0 + hi]
+            buf[lo:hi, anchor[1] + n1:] = 0
+        else:
+            buf[:q, :width] = e[a:a + q]
+            buf[q:] = 0
+            buf[:q, width:] = 0
         z = cv2.idft(cv2.mulSpectrums(cv2.dft(buf, dst=tmp), spec, 0, c=buf), dst=tmp,
                      flags=flags)
         out[a:b] = z[m0 - 1:m0 - 1 + b - a, m1 - 1:m1 - 1 + n1]
