@@ -249,3 +249,24 @@ def test_auto_and_its_short_path_take_the_tiles_on_large_float32_images(monkeypa
     finally:
         ops._FAST.clear()
         choose._ESTIMATES.clear()
+
+
+def test_the_reason_names_the_transform_and_its_bands(monkeypatch):
+    from kernelflip.engines import choose
+    from kernelflip.ops import _prepare
+
+    monkeypatch.setattr(opencv, "cores", lambda: 2)
+
+    def detail(n, m, dtype, boundary):
+        x = np.zeros((n, n), dtype)
+        _, p = _prepare("conv", x, np.ones((m, m), dtype), "same", boundary, 0, 1, 1,
+                        "standard")
+        return choose._detail("opencv", p)
+
+    # zeros beyond: 128 + 15 -> 144; reflected: 128 + 30 -> 160
+    assert detail(128, 31, np.float32, "constant") == (
+        " (DFT path as one transform of 144x144, the kernel's spectrum kept)")
+    assert "one transform of 160x160" in detail(128, 31, np.float32, "reflect")
+    assert detail(512, 31, np.float64, "constant") == (
+        " (DFT path in 2 row bands on 2 threads, transforms of 288x576, the kernel's "
+        "spectrum kept)")
