@@ -182,13 +182,13 @@ _DFT_BASES = (1, 3, 5, 9, 15, 45)
 # Images from this many pixels (per itemsize) go through spectral() in row bands on
 # the cores, each band one transform.  2026-11-27, 'same' with zeros beyond, 13^2,
 # 31^2 and 63^2 kernels, two bands against one transform (both with dft_length):
-# float64 256^2 0.66-0.9 of its time, 384^2 0.6-0.8, 512^2 0.55-0.8, 181^2 0.7-1.1,
-# 128^2 1.1-1.3; float32 384^2 0.6-0.66, 512^2 0.8 (1.08 with 63^2), 256^2 0.8-1.1,
-# 181^2 and 128^2 1.0-2.
+# float64 256^2 0.46-0.96 of its time, 384^2 0.58-0.82, 512^2 0.55-0.82, 181^2
+# 0.61-1.12, 128^2 1.09-1.3; float32 384^2 0.59-0.66, 512^2 0.78-0.80 (1.08 with
+# 63^2), 256^2 0.67-1.10, 181^2 0.85-1.87, 128^2 1.16-1.98.
 SPECTRAL_BANDS = {4: 1 << 17, 8: 1 << 16}
 # Two bands on two cores run this fraction of twice as fast as one transform of the
 # same points (the per-core units of spectral_work, the same measurements: float64
-# 0.8 ns per unit in one transform, 1.3-1.5 per core in bands).
+# 0.8 ns per unit in one transform, 1.4-1.6 per core in bands).
 SPECTRAL_BAND_GAIN = 0.6
 
 @lru_cache(maxsize=4096)
