@@ -188,8 +188,9 @@ OPENCV_DFT_SMALL = ((2**15, 1.1), (2**17, 2.0), (2**19, 1.45), (2**21, 1.1))
 # the fit above, against the stencil loops' estimate: 2026-11-27, 'same', best of
 # 20-100, measured / estimated in one run: cv2.filter2D float32 1.7-3.3 (64^2..512^2,
 # 3x3..11x11; 1.2-2.2 at 1024^2), float64 1.8-4.4 (3x3..7x7), the stencil loops
-# 1.1-1.8 in the same sizes; so auto took OpenCV where the loops took 0.5-0.8 of its
-# time (float32 128^2 7x7..11x11, 256^2 7x7, 9x9; float64 64^2 11x11).
+# 1.1-1.8 in the same sizes; so auto took OpenCV's direct sums where the loops took
+# 0.67-0.80 of their time (float32 64^2 5x5..11x11, 128^2 7x7..11x11, 256^2 7x7 and
+# 9x9).
 OPENCV_DIRECT_SMALL = ((2**19, 1.7),)
 # The stencil loops on two threads: (ns per multiply-add, ns per output as a floor),
 # and their extra cost per tap above 25 taps, see COST.

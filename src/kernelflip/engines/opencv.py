@@ -191,6 +191,7 @@ SPECTRAL_BANDS = {4: 1 << 17, 8: 1 << 16}
 # 0.8 ns per unit in one transform, 1.4-1.6 per core in bands).
 SPECTRAL_BAND_GAIN = 0.6
 
+
 @lru_cache(maxsize=4096)
 def dft_length(n: int) -> int:
     """The shortest length ``>= n`` of the form ``2^a 3^b 5^c`` with ``b <= 2``, ``c <= 1``
@@ -215,9 +216,10 @@ def spectral_plan(shape: tuple, wshape: tuple, itemsize: int, anchor: tuple,
     ``zero`` (BORDER_CONSTANT: zeros beyond the image): one transform of
     ``l >= n + max(anchor, M - 1 - anchor)`` and ``l >= M`` per axis, the image
     itself in it, since the transform's zero padding is then the extension;
-    otherwise ``l >= N + M - 1`` for the extended image.  Large float64 images
-    (SPECTRAL_BANDS) go in ``bands`` row bands, one per core, each of its rows
-    plus ``M0 - 1``.
+    otherwise ``l >= N + M - 1`` for the extended image.  Images from
+    SPECTRAL_BANDS pixels (float64 2^16, float32 2^17) with at least two kernel
+    heights of rows go in ``bands`` row bands, one per core, each transform of
+    the band's rows plus ``M0 - 1``.
 
     >>> spectral_plan((128, 128), (31, 31), 4, (15, 15), True)
     (1, 144, 144)
@@ -276,8 +278,8 @@ def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.n
     max(anchor, M - 1 - anchor)`` (and ``>= M``), whose zeros past it are the
     extension on both sides, and the kernel's spectrum is that of the flipped
     kernel turned by ``M - 1 - anchor``, so output ``i`` is element ``i``
-    (:func:`spectral_plan`).  Large float64 images go in row bands, one per
-    core.  OpenCV's own DFT path also transforms the kernel on every call; a
+    (:func:`spectral_plan`).  Large images go in row bands, one per core
+    (SPECTRAL_BANDS).  OpenCV's own DFT path also transforms the kernel on every call; a
     kernel seen before (same bytes) reuses its spectrum.  Rounding as
     OpenCV's DFT path (of order eps * sum |w||x|); NaN/inf anywhere spread
     over the whole output (over its band).
