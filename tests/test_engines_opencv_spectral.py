@@ -17,6 +17,15 @@ from kernelflip.engines import opencv  # noqa: E402
 BORDERS = ["BORDER_CONSTANT", "BORDER_REFLECT", "BORDER_REFLECT_101", "BORDER_REPLICATE"]
 
 
+def _assert_defining_sum(y, x, w, anchor, border):
+    """``y`` is :func:`_reference` within the DFT path's rounding, shaped like ``x``."""
+    assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
+    ref = _reference(x, w, anchor, border)
+    eps = np.finfo(x.dtype).eps
+    bound = 50 * eps * np.log2(4 * x.size * w.size) * (np.abs(x).max() * np.abs(w).sum())
+    assert np.abs(y - ref).max() <= bound
+
+
 def _reference(x, w, anchor, border):
     """The defining sum in float64: dst[i, j] = sum w[a, b] E[i + a, j + b]."""
     m0, m1 = w.shape
@@ -40,12 +49,7 @@ def test_spectral_is_the_defining_sum_for_any_shape_anchor_and_border(n, m, frac
     w = rng.standard_normal(m).astype(dtype)
     anchor = tuple(int(round(f * (k - 1))) for f, k in zip(frac, m))
     bt = getattr(cv2, border)
-    y = opencv.spectral(x, w, anchor, bt)
-    assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
-    ref = _reference(x, w, anchor, bt)
-    eps = np.finfo(dtype).eps
-    bound = 50 * eps * np.log2(4 * x.size * w.size) * (np.abs(x).max() * np.abs(w).sum())
-    assert np.abs(y - ref).max() <= bound
+    _assert_defining_sum(opencv.spectral(x, w, anchor, bt), x, w, anchor, bt)
 
 
 def test_dft_length_is_the_shortest_fast_length_at_or_above_n():
@@ -96,11 +100,7 @@ def test_spectral_in_row_bands_is_the_defining_sum(n, m, frac, border, dtype, k,
         plan = opencv.spectral_plan(x.shape, w.shape, x.itemsize, anchor, True)
         assert plan[0] == (min(k, n[0] // m[0]) if n[0] >= 2 * m[0] else 1)
         y = opencv.spectral(x, w, anchor, bt)
-    assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
-    ref = _reference(x, w, anchor, bt)
-    eps = np.finfo(dtype).eps
-    bound = 50 * eps * np.log2(4 * x.size * w.size) * (np.abs(x).max() * np.abs(w).sum())
-    assert np.abs(y - ref).max() <= bound
+    _assert_defining_sum(y, x, w, anchor, bt)
 
 
 def test_spectral_results_do_not_share_the_work_arrays_and_follow_the_kernels_values():

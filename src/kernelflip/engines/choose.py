@@ -757,14 +757,9 @@ def _detail(name: str, p: Problem) -> str:
         return f" (DFT path, {k} {'column' if p.ndim == 1 else 'row'} bands)"
     way = dft_way(p.x.shape, filter_shape(p), size)
     if way == "spectral":
-        from ._anchor import _layout
-        from .opencv import _borders, spectral_plan
+        from .opencv import spectral_args, spectral_plan
 
-        c, fs = p.canon, filter_shape(p)
-        ok, anchor, _ = _layout(c, fs, p.x.shape, bool(p.cval != 0), tuple(_borders()))
-        shape = p.x.shape if ok else tuple(b - a for a, b in p.region())
-        k, l0, l1 = spectral_plan(shape, fs, size, anchor if ok else (0, 0),
-                                  c.boundary == "constant" or not ok)
+        k, l0, l1 = spectral_plan(*spectral_args(p))
         if k > 1:
             return (f" (DFT path in {k} row bands on {k} threads, transforms of {l0}x{l1}, "
                     "the kernel's spectrum kept)")

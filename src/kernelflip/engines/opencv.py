@@ -250,18 +250,23 @@ def spectral_work(shape: tuple, wshape: tuple, itemsize: int, anchor: tuple,
     return work if k == 1 else work / (min(k, cores()) * SPECTRAL_BAND_GAIN)
 
 
-def spectral_units(p: Problem) -> float:
-    """:func:`spectral_work` for problem ``p`` as the engine would filter it (the image
-    in place with its anchor, or the extended region with anchor 0)."""
+def spectral_args(p: Problem) -> tuple:
+    """(shape, wshape, itemsize, anchor, zero): what :func:`spectral_plan` is given for
+    problem ``p`` as the engine filters it (:func:`~._anchor.anchored`: the image in
+    place with its anchor, or the extended region with anchor 0 and zeros beyond)."""
     from ._anchor import _layout
 
     c, wshape = p.canon, filter_shape(p)
     ok, anchor, _ = _layout(c, wshape, p.x.shape, bool(p.cval != 0), tuple(_borders()))
     if ok:
-        return spectral_work(p.x.shape, wshape, p.x.dtype.itemsize, anchor,
-                             c.boundary == "constant")
-    return spectral_work(tuple(b - a for a, b in p.region()), wshape, p.x.dtype.itemsize,
-                         (0,) * p.ndim, True)
+        return p.x.shape, wshape, p.x.dtype.itemsize, anchor, c.boundary == "constant"
+    return (tuple(b - a for a, b in p.region()), wshape, p.x.dtype.itemsize,
+            (0,) * p.ndim, True)
+
+
+def spectral_units(p: Problem) -> float:
+    """:func:`spectral_work` for problem ``p`` (:func:`spectral_args`)."""
+    return spectral_work(*spectral_args(p))
 
 
 def spectral(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int) -> np.ndarray:
