@@ -42,14 +42,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Problem, installed
+from ._base import Problem, empty_aligned, installed
 from .stencil import cached, layout, load, share_rows
 
 MAX_TAPS = 64  # per factor: the generated body grows with the taps
 PARALLEL_FROM = 1 << 17  # outputs from which two threads share the rows
 DTYPES = ("float32", "float64")
-COL_GROUP = 6  # column taps per vectorised loop (of two output rows: 4, 8 and 12 were slower)
 ROW_GROUP = 16  # row taps per vectorised loop
+# the column pass forms OUT_ROWS output rows per sweep of a loop over the row, COL_GROUP
+# column taps per loop (their constants stay in registers).  Single thread, 2048^2
+# float32, alternating in one process (OUT_ROWS, COL_GROUP = 2, 6 -> 4, 11), ms:
+# Gaussian 5x5 3.86 -> 3.68, 11x11 6.66 -> 5.91, 31x31 14.9 -> 13.0; Laplacian of
+# Gaussian (rank 3) 11x11 13.4 -> 11.3, 31x31 35.9 -> 31.3; float64 11x11 Gaussian
+# 13.3 -> 11.8, LoG 26.3 -> 22.1.  4 rows with 6, 8 or 16 taps and 3 or 5 rows with
+# 11 were slower than 4 with 11 or no faster; 6-8 rows with 11-31 taps fell off a
+# cliff (3-6x slower: LLVM's vectorised loop no longer fits the registers).
+OUT_ROWS = 4
+# where the ring and the output start in a 4 KiB page, relative to the image: a load
+# whose address matches an earlier store's in its low 12 bits waits for that store
+# ("4K aliasing"), and rows of 2^k bytes keep the same page offset row after row.
+# The row pass loads image rows and stores ring rows, the column pass loads ring
+# rows and loads and stores output rows; with the ring half a page from both the
+# image and the output, neither pair meets.  2048^2 float32 Laplacian of Gaussian
+# 11x11, single thread, alternating: ring at the image's page offset 11.7-12.0 ms,
+# half a page (or a quarter) away 10.4-11.1.
+RING_PHASE = 2048
+COL_GROUP = 11
 MAX_TERMS = 4  # terms per loop (their row passes share the image row's loads); more
 # terms are added into the output by further loops
 
@@ -79,7 +97,7 @@ def source(m0: int, m1: int, r: int = 1) -> str:
     def each(fmt):
         return [fmt.format(t=t) for t in range(r)]
 
-    R = m0 + 1  # ring rows per term: two output rows' worth
+    R = m0 + OUT_ROWS - 1  # ring rows per term: a group of output rows' worth
     check = r > 1  # several terms: the loop reports NaN/inf in what it reads (see run)
 
     lines = [
@@ -93,7 +111,14 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         "def run(x, u, v, out, i0, i1, rowmap, colmap, jlo, jhi, coff, cval, acc):",
         "    wide()",
         "    n1 = out.shape[1]",
-        f"    ring = np.empty(({r * R}, n1), dtype=out.dtype)",
+        "    # the ring's rows start on 64-byte boundaries (cache lines: a vector load or",
+        "    # store that spans two lines costs two), half a page from the image's rows",
+        "    # (see RING_PHASE)",
+        "    n1p = (n1 + 15) // 16 * 16",
+        f"    buf = np.empty({r * R} * n1p + 4096, dtype=out.dtype)",
+        f"    ring_at = x.ctypes.data // 64 * 64 + {RING_PHASE}",
+        "    first = ((ring_at - buf.ctypes.data) % 4096) // buf.itemsize",
+        f"    ring = buf[first:first + {r * R} * n1p].reshape(({r * R}, n1p))",
         *(["    seen = np.zeros(n1, dtype=out.dtype)"] if check else []),
         f"    left = np.empty(jlo + {m1 - 1}, dtype=out.dtype)",
         f"    right = np.empty(n1 - jhi + {m1 - 1}, dtype=out.dtype)",
@@ -124,37 +149,45 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         "                    right[k] = xr[col] if col >= 0 else cval",
         *each("                te{t} = t{t}[jhi:]"),
         *row_pass("right", "te", "n1 - jhi", "                "),
-        "            if jhi > jlo:",
+        # the interior from the first column whose ring slot starts a cache line
+        # (ja: a multiple of 16 elements), so that the vectorised loop's stores into
+        # the ring are aligned; the columns before it in a loop of their own
+        "            ja = min(jhi, (jlo + 15) // 16 * 16)",
+        "            if ja > jlo:",
         "                r = xr[jlo + coff:]",
-        *each("                ti{t} = t{t}[jlo:jhi]"),
-        *row_pass("r", "ti", "jhi - jlo", "                "),
+        *each("                ti{t} = t{t}[jlo:ja]"),
+        *row_pass("r", "ti", "ja - jlo", "                "),
+        "            if jhi > ja:",
+        "                r = xr[ja + coff:]",
+        *each("                ti{t} = t{t}[ja:jhi]"),
+        *row_pass("r", "ti", "jhi - ja", "                "),
     ]
     if check:
         # t0[j] * 0 is NaN exactly when t0[j] is not finite, and t0[j] is a sum over
         # taps of every extended-image value its columns read (0 * inf is NaN too):
         # seen[j] stays 0 unless some value read at column j is NaN or inf
         lines += ["        for j in range(n1):", "            seen[j] = seen[j] + t0[j] * zero"]
-    # the column pass: two output rows at a time (they share M0 - 1 rows of the ring),
-    # or the last one alone; ring rows are indexed in the one 2-D array, so that LLVM
+    # the column pass: OUT_ROWS output rows at a time (they share M0 - 1 rows of the
+    # ring; each ring row a loop loads serves up to OUT_ROWS outputs), fewer for the
+    # last rows of the chunk; ring rows are indexed in the one 2-D array, so that LLVM
     # checks their aliasing with the output once, and the taps go in groups of
     # COL_GROUP (their constants stay in registers)
     rows = [(t, a) for t in range(r) for a in range(m0)]
+    P = OUT_ROWS
     lines += [
         f"        if q < i0 + {m0 - 1}:",
         "            continue",
         f"        i = q - {m0 - 1}",
-        "        if (i - i0) % 2 == 0 and i + 1 < i1:",
-        "            continue  # its pair's last row comes next",
-        "        pair = (i - i0) % 2 == 1",
-        "        if pair:",
-        "            i -= 1",
+        f"        n = (i - i0) % {P} + 1  # rows of the group that ends at row i",
+        f"        if n < {P} and i + 1 < i1:",
+        "            continue  # the group's last row comes later",
+        "        i -= n - 1",
     ]
     lines += [f"        k{t}_{a} = {t * R} + (i + {a}) % {R}"
-              for t in range(r) for a in range(m0 + 1)]
-    lines += ["        o0 = out[i]", "        o1 = out[i + 1] if pair else o0"]
+              for t in range(r) for a in range(m0 + P - 1)]
 
     def column(outs, indent):
-        code = []
+        code = [f"{indent}o{n} = out[i + {n}]" for n in range(outs)]
         for first_acc in (True, False):
             code += [f"{indent}if acc:" if first_acc else f"{indent}else:"]
             for g0 in range(0, len(rows), COL_GROUP):
@@ -168,8 +201,9 @@ def source(m0: int, m1: int, r: int = 1) -> str:
                 code += [f"{indent}        o{n}[j] = s{n}" for n in range(outs)]
         return code
 
-    lines += ["        if pair:", *column(2, "            "), "        else:",
-              *column(1, "            ")]
+    for outs in range(P, 0, -1):
+        lines += [f"        {'if' if outs == P else 'elif'} n == {outs}:" if outs > 1
+                  else "        else:", *column(outs, "            ")]
     if check:
         lines += ["    for j in range(n1):", "        if seen[j] != 0:",
                   "            return False"]
@@ -213,7 +247,7 @@ def run_checked(p: Problem, terms) -> tuple[np.ndarray, bool]:
     not put where the direct sum does (``inf - inf``), is found without a
     separate scan of the image; a sum that overflows is reported as well.
     """
-    out = np.empty(p.out_shape, dtype=p.x.dtype)
+    out = empty_aligned(p.out_shape, p.x.dtype, page_offset=p.x.ctypes.data % 4096 // 64 * 64)
     if out.size == 0:
         return out, True
     x = np.ascontiguousarray(p.x)
