@@ -6,9 +6,10 @@ along the rows) the canonical correlation is
     z[i, j] = sum_a u[a] * t[i + a, j],   t[q, j] = sum_b v[b] * X[p0 + q, q0 + j + b]
 
 with ``X`` the extended image.  The loop computes each row of ``t`` once,
-into a ring of ``M0 + 1`` rows (a few hundred KiB at most, so it stays in
-the core's cache), and each pair of output rows as soon as their rows of
-``t`` are there: the image is read once and the output written once, where
+into a ring of ``M0 + 3`` rows (a few hundred KiB at most, so it stays in
+the core's cache), and each group of :data:`OUT_ROWS` (4) output rows as
+soon as their rows of ``t`` are there: the image is read once and the output
+written once, where
 two separate passes (cv2.sepFilter2D, scipy.ndimage) write and read an
 intermediate image.  The taps are named constants in a loop generated per
 ``(M0, M1)`` and term count (as in :mod:`.stencil`), whose body LLVM
@@ -30,10 +31,15 @@ rule, element by element, for the few output columns whose taps leave the
 image.  Several terms (low rank) share
 one loop, up to :data:`MAX_TERMS`: the row pass computes every term's row
 from the same loads of the image row, the column pass sums every term's
-ring rows into the output, two output rows at a time (they share M0 - 1
+ring rows into the output, four output rows at a time (they share M0 - 1
 ring rows): 2048^2 float32 Laplacian of Gaussian, rank 3, 11x11 4.8 ms and
-31x31 12.8 ms, against 9.2 and 20.1 with a loop per term and one output row
-at a time, and 10.3 and 41.8 for cv2.filter2D.  Further terms are added
+31x31 12.8 ms (two rows at a time), against 9.2 and 20.1 with a loop per
+term and one output row at a time, and 10.3 and 41.8 for cv2.filter2D, in
+an hour when this VM ran fast.  The ring and the output start on cache
+lines, at page offsets apart (see :data:`RING_PHASE`): with four rows a
+sweep, against two rows and numpy's 16-byte alignment, the same LoG 11x11
+took 6.2-6.4 ms against 8.2-9.6 (18.0-18.2 for cv2.filter2D, in one
+process, a slower hour).  Further terms are added
 into the output by further loops.  Stride and dilation 1, float32
 and float64, factors of at most :data:`MAX_TAPS` taps.
 """
