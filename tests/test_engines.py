@@ -401,3 +401,28 @@ def test_extend_matches_numpy_pad_over_any_region(data):
     got = extend(x, region, boundary, -2.5)
     assert got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("page_offset", [None, 0, 2048, 4032])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_empty_aligned_gives_fresh_aligned_memory(page_offset, dtype):
+    from kernelflip.engines._base import empty_aligned
+
+    a = empty_aligned((37, 53), dtype, page_offset=page_offset)
+    b = empty_aligned((37, 53), dtype, page_offset=page_offset)
+    assert a.shape == (37, 53) and a.dtype == dtype and a.flags.c_contiguous
+    assert a.flags.writeable and not np.shares_memory(a, b)
+    for arr in (a, b):
+        assert arr.ctypes.data % 64 == 0
+        if page_offset is not None:
+            assert arr.ctypes.data % 4096 == page_offset
+    a[...] = 1
+    b[...] = 2
+    assert (a == 1).all()
+
+
+def test_empty_aligned_refuses_an_offset_off_the_alignment():
+    from kernelflip.engines._base import empty_aligned
+
+    with pytest.raises(ValueError, match="page_offset=100"):
+        empty_aligned((4,), np.float64, page_offset=100)

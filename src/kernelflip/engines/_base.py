@@ -79,7 +79,6 @@ def extend(x: np.ndarray, region, boundary: str, cval=0) -> np.ndarray:
     return out
 
 
-@functools.cache
 def empty_aligned(shape, dtype, align: int = 64, page_offset: int | None = None) -> np.ndarray:
     """``np.empty(shape, dtype)`` whose data start on an ``align``-byte boundary
     (``page_offset``: at that offset in a 4 KiB page, a multiple of ``align``).
@@ -109,6 +108,7 @@ def empty_aligned(shape, dtype, align: int = 64, page_offset: int | None = None)
     return buf[first:first + n].view(dtype).reshape(shape)
 
 
+@functools.cache
 def installed(module: str) -> bool:
     """True when ``module`` can be imported (looked up once, without importing it)."""
     return importlib.util.find_spec(module) is not None

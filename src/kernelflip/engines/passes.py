@@ -126,8 +126,10 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         "    first = ((ring_at - buf.ctypes.data) % 4096) // buf.itemsize",
         f"    ring = buf[first:first + {r * R} * n1p].reshape(({r * R}, n1p))",
         *(["    seen = np.zeros(n1, dtype=out.dtype)"] if check else []),
-        f"    left = np.empty(jlo + {m1 - 1}, dtype=out.dtype)",
-        f"    right = np.empty(n1 - jhi + {m1 - 1}, dtype=out.dtype)",
+        "    # the extended image row the row pass reads, a quarter page from the ring",
+        f"    ebuf = np.empty(n1 + {m1 - 1} + 4096, dtype=out.dtype)",
+        "    efirst = ((ring_at + 1024 - ebuf.ctypes.data) % 4096) // ebuf.itemsize",
+        f"    ext = ebuf[efirst:efirst + n1 + {m1 - 1}]",
     ]
     lines += [f"    v{t}_{b} = v[{t}, {b}]" for t in range(r) for b in range(m1)]
     lines += [f"    u{t}_{a} = u[{t}, {a}]" for t in range(r) for a in range(m0)]
@@ -143,30 +145,17 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         *each("                t{t}[j] = cvs{t}"),
         "        else:",
         "            xr = x[s]",
-        "            # the columns whose taps leave the image: strips of the extended row",
-        "            if jlo > 0:",
-        f"                for k in range(jlo + {m1 - 1}):",
-        "                    col = colmap[k]",
-        "                    left[k] = xr[col] if col >= 0 else cval",
-        *row_pass("left", "t", "jlo", "                "),
-        "            if jhi < n1:",
-        f"                for k in range(n1 - jhi + {m1 - 1}):",
-        f"                    col = colmap[jlo + {m1 - 1} + k]  # the right strip's run",
-        "                    right[k] = xr[col] if col >= 0 else cval",
-        *each("                te{t} = t{t}[jhi:]"),
-        *row_pass("right", "te", "n1 - jhi", "                "),
-        # the interior from the first column whose ring slot starts a cache line
-        # (ja: a multiple of 16 elements), so that the vectorised loop's stores into
-        # the ring are aligned; the columns before it in a loop of their own
-        "            ja = min(jhi, (jlo + 15) // 16 * 16)",
-        "            if ja > jlo:",
-        "                r = xr[jlo + coff:]",
-        *each("                ti{t} = t{t}[jlo:ja]"),
-        *row_pass("r", "ti", "ja - jlo", "                "),
-        "            if jhi > ja:",
-        "                r = xr[ja + coff:]",
-        *each("                ti{t} = t{t}[ja:jhi]"),
-        *row_pass("r", "ti", "jhi - ja", "                "),
+        "            # the extended row: the columns whose taps leave the image from the",
+        "            # boundary rule (the strips of colmap), the others copied",
+        f"            for k in range(jlo + {m1 - 1}):",
+        "                col = colmap[k]",
+        "                ext[k] = xr[col] if col >= 0 else cval",
+        f"            for c in range(jlo + {m1 - 1}, jhi):",
+        "                ext[c] = xr[c + coff]",
+        f"            for k in range(n1 - jhi + {m1 - 1}):",
+        f"                col = colmap[jlo + {m1 - 1} + k]  # the right strip's run",
+        "                ext[jhi + k] = xr[col] if col >= 0 else cval",
+        *row_pass("ext", "t", "n1", "            "),
     ]
     if check:
         # t0[j] * 0 is NaN exactly when t0[j] is not finite, and t0[j] is a sum over
