@@ -98,6 +98,8 @@ def source(m0: int, m1: int, r: int = 1) -> str:
                 body = " + ".join(([f"{dst}{t}[j]"] if b0 else []) + terms)
                 out += [f"{indent}    s{t} = {body}"]
             out += [f"{indent}    {dst}{t}[j] = s{t}" for t in range(r)]
+            if check and b0 + ROW_GROUP >= m1:  # the first term's finished sums
+                out += [f"{indent}    seen[j] = seen[j] + s0 * zero"]
         return out
 
     def each(fmt):
@@ -125,6 +127,10 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         f"    ring_at = x.ctypes.data // 64 * 64 + {RING_PHASE}",
         "    first = ((ring_at - buf.ctypes.data) % 4096) // buf.itemsize",
         f"    ring = buf[first:first + {r * R} * n1p].reshape(({r * R}, n1p))",
+        # t0[j] * 0 is NaN exactly when t0[j] is not finite, and t0[j] is a sum over
+        # taps of every extended-image value its columns read (0 * inf is NaN too):
+        # seen[j], updated as each row's t0[j] is formed, stays 0 unless some value
+        # read at column j is NaN or inf
         *(["    seen = np.zeros(n1, dtype=out.dtype)"] if check else []),
         "    # the extended image row the row pass reads, a quarter page from the ring",
         f"    ebuf = np.empty(n1 + {m1 - 1} + 4096, dtype=out.dtype)",
@@ -143,6 +149,7 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         "        if s < 0:",
         "            for j in range(n1):",
         *each("                t{t}[j] = cvs{t}"),
+        *(["                seen[j] = seen[j] + cvs0 * zero"] if check else []),
         "        else:",
         "            xr = x[s]",
         "            # the extended row: the columns whose taps leave the image from the",
@@ -161,11 +168,6 @@ def source(m0: int, m1: int, r: int = 1) -> str:
         "                ext[jhi + k] = xr[col] if col >= 0 else cval",
         *row_pass("ext", "t", "n1", "            "),
     ]
-    if check:
-        # t0[j] * 0 is NaN exactly when t0[j] is not finite, and t0[j] is a sum over
-        # taps of every extended-image value its columns read (0 * inf is NaN too):
-        # seen[j] stays 0 unless some value read at column j is NaN or inf
-        lines += ["        for j in range(n1):", "            seen[j] = seen[j] + t0[j] * zero"]
     # the column pass: OUT_ROWS output rows at a time (they share M0 - 1 rows of the
     # ring; each ring row a loop loads serves up to OUT_ROWS outputs), fewer for the
     # last rows of the chunk; ring rows are indexed in the one 2-D array, so that LLVM
