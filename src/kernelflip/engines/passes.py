@@ -9,9 +9,8 @@ with ``X`` the extended image.  The loop computes each row of ``t`` once,
 into a ring of ``M0 + 3`` rows (a few hundred KiB at most, so it stays in
 the core's cache), and each group of :data:`OUT_ROWS` (4) output rows as
 soon as their rows of ``t`` are there: the image is read once and the output
-written once, where
-two separate passes (cv2.sepFilter2D, scipy.ndimage) write and read an
-intermediate image.  The taps are named constants in a loop generated per
+written once, where two separate passes (cv2.sepFilter2D, scipy.ndimage)
+write and read an intermediate image.  The taps are named constants in a loop generated per
 ``(M0, M1)`` and term count (as in :mod:`.stencil`), whose body LLVM
 vectorises over ``j``.  Measured on the project's 2-core machine (2048^2
 float32, Gaussian 11x11, two threads): 2.6-3.2 ms against 3.3-4.3 ms for
@@ -36,10 +35,11 @@ ring rows): 2048^2 float32 Laplacian of Gaussian, rank 3, 11x11 4.8 ms and
 31x31 12.8 ms (two rows at a time), against 9.2 and 20.1 with a loop per
 term and one output row at a time, and 10.3 and 41.8 for cv2.filter2D, in
 an hour when this VM ran fast.  The ring and the output start on cache
-lines, at page offsets apart (see :data:`RING_PHASE`): with four rows a
-sweep, against two rows and numpy's 16-byte alignment, the same LoG 11x11
-took 6.2-6.4 ms against 8.2-9.6 (18.0-18.2 for cv2.filter2D, in one
-process, a slower hour).  Further terms are added
+lines, at page offsets apart (see :data:`RING_PHASE`), and the row pass
+reads one extended copy of the image row; with four rows a sweep, against
+two rows and numpy's 16-byte alignment, the same LoG 11x11 took 6.1-6.2 ms
+against 7.1-7.6 (``method="auto"``, two threads; 17.8-18.1 for
+cv2.filter2D, separate processes in turns, a slower hour).  Further terms are added
 into the output by further loops.  Stride and dilation 1, float32
 and float64, factors of at most :data:`MAX_TAPS` taps.
 """
@@ -56,13 +56,13 @@ PARALLEL_FROM = 1 << 17  # outputs from which two threads share the rows
 DTYPES = ("float32", "float64")
 ROW_GROUP = 16  # row taps per vectorised loop
 # the column pass forms OUT_ROWS output rows per sweep of a loop over the row, COL_GROUP
-# column taps per loop (their constants stay in registers).  Single thread, 2048^2
-# float32, alternating in one process (OUT_ROWS, COL_GROUP = 2, 6 -> 4, 11), ms:
-# Gaussian 5x5 3.86 -> 3.68, 11x11 6.66 -> 5.91, 31x31 14.9 -> 13.0; Laplacian of
-# Gaussian (rank 3) 11x11 13.4 -> 11.3, 31x31 35.9 -> 31.3; float64 11x11 Gaussian
-# 13.3 -> 11.8, LoG 26.3 -> 22.1.  4 rows with 6, 8 or 16 taps and 3 or 5 rows with
-# 11 were slower than 4 with 11 or no faster; 6-8 rows with 11-31 taps fell off a
-# cliff (3-6x slower: LLVM's vectorised loop no longer fits the registers).
+# column taps per loop (their constants stay in registers).  Single thread, 2048^2,
+# (OUT_ROWS, COL_GROUP) = (2, 6) -> (4, 11), the settings alternating in one process
+# (a slow hour of this VM), ms: float32 Gaussian 5x5 5.20 -> 5.11, 11x11 7.11 -> 6.24,
+# 31x31 15.1 -> 13.0; Laplacian of Gaussian (rank 3) 11x11 22.0 -> 17.4, 31x31 33.4 ->
+# 28.3; float64 11x11 Gaussian 21.3 -> 19.9, LoG 42.6 -> 37.5.  (4, 6) and (3, 11) fell
+# between the two; 6-8 rows with 11-31 taps fell off a cliff (3-6x slower: LLVM's
+# vectorised loop no longer fits the registers).
 OUT_ROWS = 4
 # where the ring and the output start in a 4 KiB page, relative to the image: a load
 # whose address matches an earlier store's in its low 12 bits waits for that store
@@ -70,8 +70,8 @@ OUT_ROWS = 4
 # The row pass loads image rows and stores ring rows, the column pass loads ring
 # rows and loads and stores output rows; with the ring half a page from both the
 # image and the output, neither pair meets.  2048^2 float32 Laplacian of Gaussian
-# 11x11, single thread, alternating: ring at the image's page offset 11.7-12.0 ms,
-# half a page (or a quarter) away 10.4-11.1.
+# 11x11, single thread, alternating: ring at the image's page offset 12.4-12.7 ms,
+# half a page away 11.5-11.7, a quarter 11.9-12.0.
 RING_PHASE = 2048
 COL_GROUP = 11
 MAX_TERMS = 4  # terms per loop (their row passes share the image row's loads); more
