@@ -10,8 +10,8 @@ into a ring of ``M0 + 3`` rows (a few hundred KiB at most, so it stays in
 the core's cache), and each group of :data:`OUT_ROWS` (4) output rows as
 soon as their rows of ``t`` are there: the image is read once and the output
 written once, where two separate passes (cv2.sepFilter2D, scipy.ndimage)
-write and read an intermediate image.  The taps are named constants in a loop generated per
-``(M0, M1)`` and term count (as in :mod:`.stencil`), whose body LLVM
+write and read an intermediate image.  The taps are named constants in a
+loop generated per ``(M0, M1)`` and term count (as in :mod:`.stencil`), whose body LLVM
 vectorises over ``j``.  Measured on the project's 2-core machine (2048^2
 float32, Gaussian 11x11, two threads): 2.6-3.2 ms against 3.3-4.3 ms for
 cv2.sepFilter2D and 10.2 ms for cv2.filter2D.
@@ -39,8 +39,8 @@ lines, at page offsets apart (see :data:`RING_PHASE`), and the row pass
 reads one extended copy of the image row; with four rows a sweep, against
 two rows and numpy's 16-byte alignment, the same LoG 11x11 took 6.1-6.2 ms
 against 7.1-7.6 (``method="auto"``, two threads; 17.8-18.1 for
-cv2.filter2D, separate processes in turns, a slower hour).  Further terms are added
-into the output by further loops.  Stride and dilation 1, float32
+cv2.filter2D, separate processes in turns, a slower hour).  Further terms
+are added into the output by further loops.  Stride and dilation 1, float32
 and float64, factors of at most :data:`MAX_TAPS` taps.
 """
 
@@ -248,10 +248,11 @@ def run_checked(p: Problem, terms) -> tuple[np.ndarray, bool]:
     not put where the direct sum does (``inf - inf``), is found without a
     separate scan of the image; a sum that overflows is reported as well.
     """
-    out = empty_aligned(p.out_shape, p.x.dtype, page_offset=p.x.ctypes.data % 4096 // 64 * 64)
+    x = np.ascontiguousarray(p.x)
+    # the output at the image's page offset (the ring goes half a page from both)
+    out = empty_aligned(p.out_shape, x.dtype, page_offset=x.ctypes.data % 4096 // 64 * 64)
     if out.size == 0:
         return out, True
-    x = np.ascontiguousarray(p.x)
     dt = p.x.dtype
     u = np.array([t[0] for t in terms], dtype=dt)
     v = np.array([t[1] for t in terms], dtype=dt)
