@@ -292,3 +292,72 @@ def test_fused_passes_agree_with_direct_sums_on_any_image(kshape, rank, xshape, 
     tol = (1e-12 if dtype == np.float64 else 1e-5) * rank * float(np.abs(x).max() + 1) * max(
         1.0, float(np.abs(h).sum()))
     np.testing.assert_allclose(passes.run(p, terms), ref, rtol=0, atol=tol)
+
+
+def _mirrored_terms(rng, rank, m0, m1, sym, dtype):
+    """``rank`` random terms whose row factors read the same backwards (sym 1) or
+    negated (-1)."""
+    terms = []
+    for _ in range(rank):
+        v = rng.standard_normal(m1)
+        v = (v + sym * v[::-1]) / 2
+        terms.append((rng.standard_normal(m0).astype(dtype), v.astype(dtype)))
+    return terms
+
+
+@pytest.mark.parametrize("m1, sym, rank", [(5, 1, 2), (6, -1, 2), (18, -1, 3), (33, 1, 3),
+                                           (17, 1, 5)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mirrored_row_factors_take_pairs_and_match_direct_sums(m1, sym, rank, dtype):
+    # several terms whose row factors are mirrored: the loop adds (or subtracts) the
+    # pair of image values under taps b and M1-1-b once for all the terms; 18 and 33
+    # taps take more than one group of pairs, 5 terms two loops (4 + 1)
+    rng = np.random.default_rng(m1 + rank)
+    terms = _mirrored_terms(rng, rank, 4, m1, sym, dtype)
+    assert passes.mirrored(np.array([t[1] for t in terms[:4]])) == sym
+    assert f"{'+' if sym > 0 else '-'} ext[j + {m1 - 1}])" in passes.source(4, m1, 2, sym)
+    h = sum(np.outer(a, b) for a, b in terms).astype(dtype)
+    x = rng.standard_normal((60, 90)).astype(dtype)
+    for boundary in ("constant", "reflect"):
+        _, p = _prepare("corr", x, h, "same", boundary, 0.25, 1, 1, "standard")
+        z, ok = passes.run_checked(p, terms)
+        tol = (1e-12 if dtype == np.float64 else 1e-5) * rank * float(np.abs(h).sum())
+        assert ok
+        np.testing.assert_allclose(z, ENGINES["direct"].run(p), rtol=0, atol=tol)
+
+
+def test_mirrored_loops_report_nan_and_inf_in_what_they_read():
+    rng = np.random.default_rng(13)
+    terms = _mirrored_terms(rng, 2, 3, 6, -1, np.float64)
+    h = sum(np.outer(a, b) for a, b in terms)
+    for where in ((10, 0), (20, 45), (39, 89)):
+        x = rng.standard_normal((40, 90))
+        x[where] = np.inf
+        _, p = _prepare("corr", x, h, "same", "constant", 0, 1, 1, "standard")
+        assert passes.run_checked(p, terms)[1] is False
+    x = rng.standard_normal((40, 90))
+    x[20, 45], x[20, 50] = np.inf, np.inf  # inf - inf in a pair: NaN, reported as well
+    _, p = _prepare("corr", x, h, "same", "constant", 0, 1, 1, "standard")
+    with np.errstate(invalid="ignore"):
+        assert passes.run_checked(p, terms)[1] is False
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mirrored_kernels_get_exactly_mirrored_factors(dtype):
+    # the SVD's factors of a kernel that reads the same (or negated) backwards along an
+    # axis do so up to rounding; they are made exact, with the change in the bound
+    h = _log(11, dtype)
+    s, U, V, dropped = separable.lowrank(h)
+    assert (U == U[::-1]).all() and (V == V[::-1]).all()
+    terms = separable.kernel_factors(h)
+    assert passes.mirrored(np.array([t[1] for t in terms])) == 1
+    assert passes.mirrored(np.array([t[0] for t in terms])) == 1
+    w = np.sum([np.outer(a, b) for a, b in terms], axis=0, dtype=np.float64)
+    eps = np.finfo(dtype).eps
+    assert np.abs(w - h).max() <= dropped + 11 * eps * s.sum()
+    sobel_like = np.outer([1.0, 2.0, 1.0], [-1.0, 0.0, 1.0]).astype(dtype)
+    s, U, V, dropped = separable.lowrank(sobel_like)
+    assert (U == U[::-1]).all() and (V == -V[::-1]).all() and V[1, 0] == 0
+    odd_rows = np.array([[1, 2, 3], [0, 1, 5], [0, -1, -5], [-1, -2, -3]], dtype)
+    s, U, V, _ = separable.lowrank(odd_rows)  # rows negated backwards: U odd, V as it is
+    assert len(s) == 2 and (U == -U[::-1]).all() and not (V == V[::-1]).all()

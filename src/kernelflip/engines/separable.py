@@ -18,7 +18,10 @@ cost ``out * sum(m_a)`` instead of ``out * prod(m_a)``.
       |y_lowrank - y_exact| <= ||P||_2 * (||w - w_r||_F + (m0 + m1 + r) * eps * sum_k s_k)
 
   (:func:`error_bound`); ``||w - w_r||_F`` is the root sum of squares of the
-  dropped singular values, at most ``sqrt(m) * tol``.
+  dropped singular values, at most ``sqrt(m) * tol``.  When ``w`` reads the
+  same backwards along an axis (or negated), the factors along it are made
+  exactly so (the SVD's are, up to rounding), and the bound on their change,
+  ``sum_k s_k (|du_k| + |dv_k| + |du_k| |dv_k|)``, is added to ``||w - w_r||_F``.
 * **Floats, 3 or more axes**: rank 1 only (all unfoldings of rank 1).
 
 2-D float passes run as fused numba loops of up to four terms each
@@ -96,7 +99,27 @@ def lowrank(w: np.ndarray):
     tol = s[0] * max(w.shape) * np.finfo(w.dtype if w.dtype.kind in "fc" else np.float64).eps
     r = int((s > tol).sum())
     dropped = float(np.sqrt((s[r:] ** 2).sum()))  # ||w - w_r||_F
-    return s[:r], u[:, :r], vt[:r].T, dropped
+    u, v = u[:, :r], vt[:r].T
+    if w.dtype.kind != "c":
+        # a kernel that reads the same (or negated) backwards along an axis has factors
+        # that do too, up to rounding: made exact (the fused passes then add mirrored
+        # taps' values before multiplying), with the change added to ``dropped``
+        wm = np.asarray(w)
+        du, u = _mirror(u, wm, 0)
+        dv, v = _mirror(v, wm, 1)
+        dropped += float((s[:r] * (du + dv + du * dv)).sum())
+    return s[:r], u, v, dropped
+
+
+def _mirror(f: np.ndarray, w: np.ndarray, axis: int):
+    """(each column's 2-norm change, ``f`` with its columns made exactly mirrored) when
+    ``w`` reads the same backwards along ``axis`` (or negated); else (0, f)."""
+    rev = np.flip(w, axis)
+    sign = 1 if (w == rev).all() else -1 if (w == -rev).all() else 0
+    if not sign or f.shape[0] < 2:
+        return np.zeros(f.shape[1]), f
+    g = (f + sign * f[::-1]) / 2
+    return np.linalg.norm(f - g, axis=0), g
 
 
 def error_bound(w: np.ndarray, patch_norm: float, dtype) -> float:
