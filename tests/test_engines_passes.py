@@ -361,3 +361,19 @@ def test_mirrored_kernels_get_exactly_mirrored_factors(dtype):
     odd_rows = np.array([[1, 2, 3], [0, 1, 5], [0, -1, -5], [-1, -2, -3]], dtype)
     s, U, V, _ = separable.lowrank(odd_rows)  # rows negated backwards: U odd, V as it is
     assert len(s) == 2 and (U == -U[::-1]).all() and not (V == V[::-1]).all()
+
+
+def test_rank1_calls_through_the_short_path_write_fresh_aligned_outputs():
+    # large rank-1 outputs of kf.convolve's short path come from empty_aligned: each call
+    # its own memory, both results right
+    rng = np.random.default_rng(14)
+    g = _gauss(9, np.float32)
+    h = np.outer(g, g[::-1] * 2)
+    a, b = rng.standard_normal((2, 400, 400)).astype(np.float32)
+    assert kf.choose_method(a, h, mode="same").method == "separable"
+    ya = kf.convolve(a, h, mode="same").values
+    yb = kf.convolve(b, h, mode="same").values
+    assert not np.shares_memory(ya, yb) and ya.ctypes.data % 64 == 0
+    for x, y in ((a, ya), (b, yb)):
+        np.testing.assert_allclose(y, kf.convolve(x, h, mode="same", method="direct").values,
+                                   rtol=1e-5, atol=1e-5)

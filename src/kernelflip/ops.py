@@ -345,14 +345,17 @@ def _passes_call(p):
         from .engines._base import empty_aligned
 
         loop = passes.runner(p)
+        # large outputs on cache lines at the image's page offset, as passes.run_checked
+        # does (2048^2 float32 Gaussian and Sobel 11x11 and 31x31: 0.91-0.95 of the time
+        # with numpy's 16-byte alignment, alternating in one process); small ones from
+        # np.empty (the aligned buffer and the addresses cost about 6 us)
+        aligned = int(np.prod(shape)) >= passes.PARALLEL_FROM
 
         def run(x, term, keeps, keeps_zeros):
             if not keeps_zeros and not all_finite(x):
                 return None
-            # on cache lines at the image's page offset, as passes.run_checked does
-            # (2048^2 float32 Gaussian and Sobel 11x11 and 31x31: 0.91-0.95 of the time
-            # with numpy's 16-byte alignment, alternating in one process)
-            out = empty_aligned(shape, dt, page_offset=x.ctypes.data % 4096 // 64 * 64)
+            out = (empty_aligned(shape, dt, page_offset=x.ctypes.data % 4096 // 64 * 64)
+                   if aligned else np.empty(shape, dtype=dt))
             loop(x, term[0][None], term[1][None], out, False)  # one term: no check
             return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,7 +96,7 @@ def empty_aligned(shape, dtype, align: int = 64, page_offset: int | None = None)
     2048
     """
     dtype = np.dtype(dtype)
-    n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    n = math.prod(int(k) for k in shape) * dtype.itemsize  # (np.prod: 5 us a call)
     if page_offset is None:
         buf = np.empty(n + align, dtype=np.uint8)
         first = -buf.ctypes.data % align
@@ -105,7 +106,7 @@ def empty_aligned(shape, dtype, align: int = 64, page_offset: int | None = None)
                              f"align={align} in 0..4095")
         buf = np.empty(n + 4096, dtype=np.uint8)
         first = (page_offset - buf.ctypes.data) % 4096
-    return buf[first:first + n].view(dtype).reshape(shape)
+    return np.ndarray(shape, dtype, buf, first)
 
 
 @functools.cache
