@@ -263,6 +263,54 @@ def test_short_dft_path_finds_nonfinite_samples_anywhere_in_the_image(case):
             np.testing.assert_allclose(y[fin], ref[fin], rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.parametrize("shape, taps", [((50,), (7,)), ((23, 31), (4, 6)), ((9, 8), (9, 1))])
+def test_window_finite_meets_the_outputs_of_every_window(shape, taps):
+    # the fewest outputs a non-finite x[n] reaches: those whose window holds it, a
+    # block of taps[ax] indices along each axis (anchor a), cut by the edges
+    for n in np.ndindex(*shape):
+        for anchor in {(0,) * len(taps), tuple(m - 1 for m in taps),
+                       tuple(m // 2 for m in taps)}:
+            z = np.ones(shape)
+            z[tuple(slice(max(0, i - m + 1 + a), i + a + 1)
+                    for i, m, a in zip(n, taps, anchor))] = np.inf
+            assert not ops.window_finite(z, taps), (n, anchor)
+    assert ops.window_finite(np.ones(shape), taps)
+
+
+@pytest.mark.parametrize("case", [
+    ((20000,), (257,), np.float64, "constant"),
+    ((300, 260), (31, 31), np.float64, "reflect"),
+    ((128, 128), (31, 31), np.float32, "constant"),
+])
+def test_short_dft_path_sees_a_nonfinite_sample_at_every_position(case):
+    # the short path looks at a grid of its outputs with the kernel's steps
+    # (ops.window_finite): a NaN or inf at any sample, on the grid or between its
+    # points, next to the edges or not, must send the call back to the general path
+    shape, kshape, dtype, boundary = case
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(shape).astype(dtype)
+    h = rng.standard_normal(kshape).astype(dtype)
+    ops._FAST.clear()
+    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "opencv":
+        pytest.skip("the cost model prefers another engine here")
+    for _ in range(2):
+        kf.convolve(x, h, mode="same", boundary=boundary)
+    run = next(v for v in ops._FAST.values() if v is not None)
+    assert run.engine == "opencv" and run(x, h) is not None
+    if len(shape) == 1:
+        n = shape[0]
+        spots = [(i,) for i in (*range(0, 600), *range(n - 600, n), *range(600, n - 600, 97))]
+    else:
+        rows = [*range(0, 40), *range(shape[0] - 40, shape[0]), *rng.integers(0, shape[0], 30)]
+        cols = [*range(0, 40), *range(shape[1] - 40, shape[1]), *rng.integers(0, shape[1], 30)]
+        spots = [(int(i), int(j)) for i in rows[::3] for j in cols[::3]]
+    for k, spot in enumerate(spots):
+        bad = x.copy()
+        bad[spot] = (np.nan, np.inf, -np.inf)[k % 3]
+        with np.errstate(invalid="ignore", over="ignore"):
+            assert run(bad, h) is None, spot
+
+
 @pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
 def test_stencil_requests_take_their_short_path_with_the_same_values(boundary):
     if not kf.engines.ENGINES["stencil"].available():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 from functools import lru_cache
 from time import perf_counter
@@ -255,6 +257,39 @@ def _fast_runner(problem, e):
     return run
 
 
+def window_finite(z: np.ndarray, taps: tuple) -> bool:
+    """True when the outputs of a transform path on a grid of steps ``taps`` (the
+    kernel's shape), with the last index of each axis, are all finite.
+
+    For an output as large as its image (``z.shape == x.shape``, stride and
+    dilation 1), this is finite data: a NaN or inf at ``x[n]`` lies in the
+    window of every output ``m`` with ``n - M + 1 + a <= m <= n + a`` (``a``
+    the anchor), a run of ``M`` outputs along each axis, cut only by the
+    image's edges, which always holds ``m = n``; each such output is computed
+    from a transform (a tile, a band, the whole image) whose input holds
+    ``x[n]``, and every output of that transform is then NaN or inf (no
+    addition or multiplication maps them back to finite values).  A run of
+    ``M`` consecutive indices holds a multiple of ``M``, and a run cut by an
+    edge holds the first or the last index: the grid meets every such block.
+    Overflow that leaves some outputs of a tile finite may go unseen (a scan
+    of every output would see it).
+
+    >>> z = np.ones((10, 12))
+    >>> window_finite(z, (5, 5)), window_finite(np.ones(7), (3,))
+    (True, True)
+    >>> z[0:5, 3:8] = np.nan  # the 5x5 block of outputs a NaN at x[2, 5] spreads to
+    >>> window_finite(z, (5, 5))
+    False
+    """
+    if z.ndim == 1:
+        return math.isfinite(z[-1]) and bool(np.isfinite(z[::taps[0]]).all())
+    grid = tuple(slice(None, None, m) for m in taps)
+    for last in itertools.product((False, True), repeat=z.ndim):  # the edges, corners
+        if not np.isfinite(z[tuple(-1 if e else g for e, g in zip(last, grid))]).all():
+            return False
+    return True
+
+
 def _opencv_call(p, e):
     """(x, w, w_finite) -> the output through cv2.filter2D (or its banded DFT path), or
     None; ``w_finite`` says whether the kernel's taps are all finite (None: not known)."""
@@ -288,18 +323,17 @@ def _opencv_call(p, e):
         def call(x2, w2):
             return filter2d(x2, w2, anchor, border, k)
 
+    taps = p.w.shape
+
     def run(x, w, w_finite=None):
         if dft:
-            # OpenCV's DFT spreads NaN/inf over its tile; the output, still in cache, is
-            # scanned instead of the input: a NaN or inf in x makes every output of each
-            # tile that reads it NaN or inf (no operation of a transform maps them back
-            # to finite values), and every sample of x is read by the tile of its own
-            # output (out_shape == x.shape here).  Non-finite output from finite data
-            # (overflow) also goes back to the general path, which gives the same.
+            # OpenCV's DFT spreads NaN/inf over its tile, so data that hold them go to the
+            # general path; a grid of the outputs tells (window_finite), not a scan of
+            # the image or of the output
             if not (all_finite(w) if w_finite is None else w_finite):
                 return None
             z = call(x[None], w[None])[0] if one_d else call(x, w)
-            return z if all_finite(z) else None
+            return z if window_finite(z, taps) else None
         # its direct sum leaves zero taps out (no 0 * inf)
         if skips_zero_taps(w) and not (
                 (all_finite(w) if w_finite is None else w_finite) and all_finite(x)):
