@@ -228,7 +228,7 @@ def test_short_path_of_opencvs_dft_keeps_nonfinite_data_out(dtype):
     ((20000,), (257,), np.float64, "constant"),
 ])
 def test_short_dft_path_finds_nonfinite_samples_anywhere_in_the_image(case):
-    # the short path of OpenCV's DFT scans its output, not its input: a NaN or inf
+    # the short path of OpenCV's DFT looks at its output, not its input: a NaN or inf
     # at any sample (corners and edges included, where a tile's margin reads it)
     # must still reach the outputs the defining sum puts it in
     shape, kshape, dtype, boundary = case
