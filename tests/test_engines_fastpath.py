@@ -218,6 +218,24 @@ def test_short_path_of_opencvs_dft_keeps_nonfinite_data_out(dtype):
     np.testing.assert_array_equal(np.isinf(y), np.isinf(ref))
 
 
+def _learned_dft_runner(case, seed):
+    """(x, h, the short path's runner) for ``case`` = (shape, kernel shape, dtype,
+    boundary), the runner learned on finite data; skips where ``auto`` does not take
+    OpenCV."""
+    shape, kshape, dtype, boundary = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    h = rng.standard_normal(kshape).astype(dtype)
+    ops._FAST.clear()
+    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "opencv":
+        pytest.skip("the cost model prefers another engine here")
+    for _ in range(2):  # learn the short path on finite data
+        kf.convolve(x, h, mode="same", boundary=boundary)
+    runners = [v for v in ops._FAST.values() if v is not None]
+    assert runners and runners[0].engine == "opencv"
+    return x, h, runners[0]
+
+
 @pytest.mark.parametrize("case", [
     ((128, 128), (31, 31), np.float32, "constant"),
     # 289 taps: past the stencil loops' 225, so OpenCV's DFT path stays the pick (11x11
@@ -231,17 +249,8 @@ def test_short_dft_path_finds_nonfinite_samples_anywhere_in_the_image(case):
     # the short path of OpenCV's DFT looks at its output, not its input: a NaN or inf
     # at any sample (corners and edges included, where a tile's margin reads it)
     # must still reach the outputs the defining sum puts it in
-    shape, kshape, dtype, boundary = case
-    rng = np.random.default_rng(12)
-    x = rng.standard_normal(shape).astype(dtype)
-    h = rng.standard_normal(kshape).astype(dtype)
-    ops._FAST.clear()
-    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "opencv":
-        pytest.skip("the cost model prefers another engine here")
-    for _ in range(2):  # learn the short path on finite data
-        kf.convolve(x, h, mode="same", boundary=boundary)
-    runners = [v for v in ops._FAST.values() if v is not None]
-    assert runners and runners[0].engine == "opencv"
+    shape, boundary = case[0], case[3]
+    x, h, run = _learned_dft_runner(case, 12)
     last = tuple(n - 1 for n in shape)
     corners = {tuple(c) for c in np.ndindex(*(2,) * len(shape))}
     spots = [tuple(l if k else 0 for k, l in zip(c, last)) for c in corners]
@@ -251,7 +260,7 @@ def test_short_dft_path_finds_nonfinite_samples_anywhere_in_the_image(case):
         for bad_value in (np.nan, np.inf, -np.inf):
             bad = x.copy()
             bad[spot] = bad_value
-            assert runners[0](bad, h) is None  # back to the general path
+            assert run(bad, h) is None  # back to the general path
             with np.errstate(invalid="ignore", over="ignore"):
                 y = kf.convolve(bad, h, mode="same", boundary=boundary).values
                 ref = kf.convolve(bad, h, mode="same", boundary=boundary,
@@ -286,17 +295,10 @@ def test_short_dft_path_sees_a_nonfinite_sample_at_every_position(case):
     # the short path looks at a grid of its outputs with the kernel's steps
     # (ops.window_finite): a NaN or inf at any sample, on the grid or between its
     # points, next to the edges or not, must send the call back to the general path
-    shape, kshape, dtype, boundary = case
+    shape = case[0]
+    x, h, run = _learned_dft_runner(case, 13)
     rng = np.random.default_rng(13)
-    x = rng.standard_normal(shape).astype(dtype)
-    h = rng.standard_normal(kshape).astype(dtype)
-    ops._FAST.clear()
-    if kf.choose_method(x, h, mode="same", boundary=boundary).method != "opencv":
-        pytest.skip("the cost model prefers another engine here")
-    for _ in range(2):
-        kf.convolve(x, h, mode="same", boundary=boundary)
-    run = next(v for v in ops._FAST.values() if v is not None)
-    assert run.engine == "opencv" and run(x, h) is not None
+    assert run(x, h) is not None
     if len(shape) == 1:
         n = shape[0]
         spots = [(i,) for i in (*range(0, 600), *range(n - 600, n), *range(600, n - 600, 97))]
