@@ -376,8 +376,6 @@ def _passes_call(p):
         return None
     dt, shape = p.x.dtype, tuple(p.out_shape)
     if fused(q, [[ones[:, 0], ones[0]]]):
-        from .engines._base import empty_aligned
-
         loop = passes.runner(p)
         # large outputs on cache lines at the image's page offset, as passes.run_checked
         # does (2048^2 float32 Gaussian and Sobel 11x11 and 31x31: 0.91-0.95 of the time
@@ -388,8 +386,7 @@ def _passes_call(p):
         def run(x, term, keeps, keeps_zeros):
             if not keeps_zeros and not all_finite(x):
                 return None
-            out = (empty_aligned(shape, dt, page_offset=x.ctypes.data % 4096 // 64 * 64)
-                   if aligned else np.empty(shape, dtype=dt))
+            out = passes.empty_output(x, shape) if aligned else np.empty(shape, dtype=dt)
             loop(x, term[0][None], term[1][None], out, False)  # one term: no check
             return out
 

@@ -273,8 +273,7 @@ def run_checked(p: Problem, terms) -> tuple[np.ndarray, bool]:
     separate scan of the image; a sum that overflows is reported as well.
     """
     x = np.ascontiguousarray(p.x)
-    # the output at the image's page offset (the ring goes half a page from both)
-    out = empty_aligned(p.out_shape, x.dtype, page_offset=x.ctypes.data % 4096 // 64 * 64)
+    out = empty_output(x, p.out_shape)
     if out.size == 0:
         return out, True
     dt = p.x.dtype
@@ -286,6 +285,12 @@ def run_checked(p: Problem, terms) -> tuple[np.ndarray, bool]:
         vk = v[k:k + r]
         ok &= runner(p, r, mirrored(vk) if r > 1 else 0)(x, u[k:k + r], vk, out, k > 0)
     return out, bool(ok)
+
+
+def empty_output(x: np.ndarray, shape) -> np.ndarray:
+    """An uninitialised output for the loops reading image ``x``: on cache lines, at
+    ``x``'s page offset (the ring goes half a page from both, see RING_PHASE)."""
+    return empty_aligned(shape, x.dtype, page_offset=x.ctypes.data % 4096 // 64 * 64)
 
 
 _RUNNERS: dict = {}
