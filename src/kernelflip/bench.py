@@ -194,8 +194,8 @@ def timeit_many(funcs: dict, budget: float = 0.5, reps: int = 200) -> dict:
     ``reps`` rounds or ``budget`` seconds per function have passed: on a
     shared machine a burst of load then slows every contender alike, where
     timing one after the other would hand it to whoever ran during it.  Calls
-    of tens of microseconds get up to ``reps`` rounds (at most 20 before
-    2026-11-28: the best of 20 such calls moved by 20-40% from run to run).
+    of tens of microseconds get up to ``reps`` rounds (at most 20 before commit
+    6419d9c: the best of 20 such calls moved by 20-40% from run to run).
 
     >>> t = timeit_many({"a": lambda: sum(range(100)), "b": lambda: None}, 0.01, 3)
     >>> sorted(t), all(v > 0 for v in t.values())
