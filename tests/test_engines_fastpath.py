@@ -244,6 +244,7 @@ def _learned_dft_runner(case, seed):
     ((300, 260), (31, 31), np.float64, "reflect"),  # two row bands from 256^2
     ((300, 260), (21, 25), np.float64, "constant"),
     ((20000,), (257,), np.float64, "constant"),
+    ((100000,), (257,), np.float64, "constant"),  # two column bands (without seams)
 ])
 def test_short_dft_path_finds_nonfinite_samples_anywhere_in_the_image(case):
     # the short path of OpenCV's DFT looks at its output, not its input: a NaN or inf
@@ -288,6 +289,7 @@ def test_window_finite_meets_the_outputs_of_every_window(shape, taps):
 
 @pytest.mark.parametrize("case", [
     ((20000,), (257,), np.float64, "constant"),
+    ((100000,), (257,), np.float64, "constant"),  # two column bands (without seams)
     ((300, 260), (31, 31), np.float64, "reflect"),
     ((128, 128), (31, 31), np.float32, "constant"),
 ])
@@ -301,7 +303,9 @@ def test_short_dft_path_sees_a_nonfinite_sample_at_every_position(case):
     assert run(x, h) is not None
     if len(shape) == 1:
         n = shape[0]
-        spots = [(i,) for i in (*range(0, 600), *range(n - 600, n), *range(600, n - 600, 97))]
+        middle = range(n // 2 - 300, n // 2 + 300)  # where two bands meet, if split
+        spots = [(i,) for i in sorted({*range(0, 600), *range(n - 600, n), *middle,
+                                       *range(600, n - 600, 97)})]
     else:
         rows = [*range(0, 40), *range(shape[0] - 40, shape[0]), *rng.integers(0, shape[0], 30)]
         cols = [*range(0, 40), *range(shape[1] - 40, shape[1]), *rng.integers(0, shape[1], 30)]

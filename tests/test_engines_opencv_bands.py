@@ -16,6 +16,7 @@ def many_bands(monkeypatch):
     """Bands on small images, and as many as asked for."""
     monkeypatch.setattr(opencv, "BAND_ABOVE", 1)
     monkeypatch.setattr(opencv, "BAND_ABOVE_1D", 1)
+    monkeypatch.setattr(opencv, "BAND_ABOVE_1D_SHORT", 1)
     monkeypatch.setattr(opencv, "SPECTRAL_MAX", {})  # not one transform instead
     monkeypatch.setattr(opencv, "TILES_DTYPES", ())  # nor tiles
 
@@ -54,7 +55,11 @@ def test_no_bands_for_small_images_direct_sums_or_short_kernels_of_rows():
     assert opencv.bands((2048, 2048), (11, 11), 4) == 1  # float32 11x11: a direct sum
     assert opencv.bands((2048, 2048), (11, 11), 8) == min(opencv.cores(), 2048 // 44)
     assert opencv.bands((600, 2048), (200, 1), 8) == 1  # bands under 4 kernel heights
-    assert opencv.bands((4096,), (63,), 8) == 1  # below BAND_ABOVE
+    assert opencv.bands((4096,), (63,), 8) == 1  # below BAND_ABOVE_1D_SHORT
+    assert opencv.bands((50_000,), (257,), 8) == 1
+    assert opencv.bands((10**5,), (257,), 8) == min(opencv.cores(), 10**5 // 514)
+    assert opencv.bands((10**5,), (4097,), 8) == 1  # long kernels: from BAND_ABOVE_1D
+    assert opencv.bands((10**6,), (4097,), 8) == min(opencv.cores(), 10**6 // 8194)
     assert opencv.bands((10**7,), (257,), 8) == min(opencv.cores(), 10**7 // 1028)
     assert opencv.bands((1, 10**7), (1, 17), 8) == 1  # a direct sum
 
@@ -72,11 +77,16 @@ def test_engine_with_bands_agrees_with_the_reference(many_bands, mode, boundary)
     np.testing.assert_allclose(y.values, ref.values, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("seams", [True, False])
 @pytest.mark.parametrize("k", [2, 3])
-@pytest.mark.parametrize("border", ["BORDER_CONSTANT", "BORDER_REFLECT_101"])
+@pytest.mark.parametrize("border", ["BORDER_CONSTANT", "BORDER_REFLECT_101", "BORDER_REPLICATE"])
 @pytest.mark.parametrize("left", [0, 20, 56])
-def test_a_single_row_is_split_into_column_bands(many_bands, k, border, left):
+def test_a_single_row_is_split_into_column_bands(many_bands, monkeypatch, seams, k, border,
+                                                 left):
     many_bands(k)
+    # short signals' bands copy out their own outputs (no seams); longer ones have seams
+    monkeypatch.setattr(opencv, "MARGIN_BELOW_1D", 1 if seams else 1 << 30)
+    assert opencv.seamless((1, 1500)) is not seams
     rng = np.random.default_rng(k + left)
     x = rng.standard_normal((1, 1500))
     w = rng.standard_normal((1, 57))  # float64, 57 taps: the DFT path

@@ -52,7 +52,7 @@ import numpy as np
 from . import stencil, tune
 from ._base import ENGINES, Problem
 from .ndimage import drops_taps
-from .opencv import bands, dft_way, filter_shape, skips_zero_taps, takes_dft, tile_size
+from .opencv import bands, dft_way, filter_shape, seamless, skips_zero_taps, takes_dft, tile_size
 
 # Refitted on 2026-11-26 (second pass) on the project's 2-core x86-64 dev VM
 # (AMD EPYC, 2 MiB L2 per core, 32 MiB L3), numpy 2.4.6, scipy 1.17.1,
@@ -460,9 +460,11 @@ def _estimate(p: Problem) -> dict[str, float]:
                 small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)
                 t = (t - b) * small + b
             k = bands(p.x.shape, filter_shape(p), size)  # row (1-D: column) bands
-            if k > 1:  # each band filters M0 - 1 extra rows, each seam 3 (M0 - 1)
+            if k > 1:  # each band filters M0 - 1 extra rows, each seam 3 (M0 - 1); short
+                # signals' bands have no seams (opencv.filter2d)
                 n0, m0 = p.x.shape[0], p.w.shape[0]
-                rows = (n0 + (k - 1) * 3 * (m0 - 1)) / n0
+                seam = 1 if seamless(p.x.shape) else 3
+                rows = (n0 + (k - 1) * seam * (m0 - 1)) / n0
                 t = (t - b) * rows / (BAND_GAIN * k) + b
         est[name] = t
     if "compiled" in est and "opencv" in est and floats2d:

@@ -52,10 +52,23 @@ OPENCV_DFT_TAPS = {4: 130, 8: 50}
 # bands were slower (float64 11^2 219 vs 141, 31^2 361 vs 181).
 BAND_ABOVE = 1 << 16
 BAND_ROWS = 2
-# 1-D signals (column bands) keep the earlier threshold: at 1e5 samples two bands
-# were no faster (257 taps 422 us against 390; 4097 taps 2.37 ms against 2.64 alone,
-# 1.13x the bare call in the benchmark table, 1.03x in one band).
+# 1-D signals (column bands): from BAND_ABOVE_1D samples, bands with seams as for rows.
+# An earlier machine (AMD EPYC) found two bands no faster at 1e5 samples (257 taps 422
+# us against 390; 4097 taps 2.37 ms against 2.64 alone).
 BAND_ABOVE_1D = 1 << 18
+# From BAND_ABOVE_1D_SHORT samples, kernels of fewer than SHORT_TAPS_1D taps are split
+# too, and below MARGIN_BELOW_1D samples each band filters its own stretch plus the
+# kernel's reach on both sides into an array of its own and copies out its samples (no
+# seams to filter again).  Intel Xeon VM, 2 cores, 2026-11-27, float64 best of repeats
+# against one cv2.filter2D call: 1e5 samples, 64 / 257 / 1025 taps 0.57-0.81 / 0.69-0.70
+# / 0.64-0.72 of the time (with seams 0.72-0.84 at 257 and 1025); float32 257 / 1025
+# taps 0.69-1.08 / 0.62-0.64; 3e4 samples 0.76-0.99 with glibc's freed memory kept and
+# 0.87-1.83 without, so not there.  4097 taps: 0.42-1.04 with freed memory kept but
+# 1.18-1.27 without (the threads' buffers fault their pages in again on each call), so
+# they stay one call below BAND_ABOVE_1D.
+BAND_ABOVE_1D_SHORT = 1 << 16
+SHORT_TAPS_1D = 2048
+MARGIN_BELOW_1D = 1 << 18
 
 
 def uses_dft(w_size: int, itemsize: int) -> bool:
@@ -129,9 +142,25 @@ def bands(shape: tuple, wshape: tuple, itemsize: int) -> int:
     if takes_spectral(shape, math.prod(wshape), itemsize) or takes_tiles(
             shape, math.prod(wshape), itemsize):  # one transform, or tiles, instead
         return 1
-    if math.prod(shape) < (BAND_ABOVE_1D if len(shape) == 1 else BAND_ABOVE):
+    if len(shape) == 1:
+        if shape[0] < (BAND_ABOVE_1D_SHORT if math.prod(wshape) < SHORT_TAPS_1D
+                       else BAND_ABOVE_1D):
+            return 1
+    elif math.prod(shape) < BAND_ABOVE:
         return 1
     return max(1, min(cores(), shape[0] // (BAND_ROWS * wshape[0])))
+
+
+def seamless(shape: tuple) -> bool:
+    """True when :func:`filter2d`'s bands of an image of ``shape`` have no seams to
+    filter again: a 1-D signal (or single row) of fewer than MARGIN_BELOW_1D samples.
+
+    >>> seamless((100_000,)), seamless((1, 100_000)), seamless((10**6,)), seamless((512, 512))
+    (True, True, False, False)
+    """
+    if len(shape) == 2 and shape[0] == 1:
+        shape = shape[1:]
+    return len(shape) == 1 and shape[0] < MARGIN_BELOW_1D
 
 
 _POOL: list = []
@@ -479,8 +508,11 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int,
     ``anchor`` lines before and ``M - 1 - anchor`` after it, in place in the
     output; those extra lines are filtered as if they were the band's edge,
     so the lines around each seam are filtered again from a thin strip with
-    real lines on both sides, and written last.  ``k``: the number of bands
-    (default :func:`bands`).
+    real lines on both sides, and written last.  A single row of fewer than
+    MARGIN_BELOW_1D samples is split without seams: each band filters its
+    stretch with the same extra samples into an array of its own and copies
+    out only its own outputs, whose windows lie inside the stretch.  ``k``:
+    the number of bands (default :func:`bands`).
 
     >>> import numpy as np, cv2
     >>> x = np.random.default_rng(0).random((1024, 512)).astype(np.float32)
@@ -511,14 +543,24 @@ def filter2d(src: np.ndarray, w: np.ndarray, anchor: tuple, border: int,
     def lines(a, b):
         return (slice(a, b),) if axis == 0 else (slice(None), slice(a, b))
 
+    margin = axis == 1 and seamless(src.shape)
+
     def band(i):
-        sl = lines(max(edges[i] - before, 0), min(edges[i + 1] + after, n))
+        a, b = edges[i], edges[i + 1]
+        s0, s1 = max(a - before, 0), min(b + after, n)
+        if margin:  # its own array: the extra samples' outputs are not kept
+            part = cv2.filter2D(src[:, s0:s1], -1, w, anchor=cv_anchor, borderType=border)
+            out[:, a:b] = part[:, a - s0:b - s0]
+            return
+        sl = lines(s0, s1)
         cv2.filter2D(src[sl], -1, w, dst=out[sl], anchor=cv_anchor, borderType=border)
 
     futures = [_pool().submit(band, i) for i in range(1, k)]
     band(0)
     for f in futures:
         f.result()
+    if margin:
+        return out
     for h in edges[1:-1]:  # lines h - before .. h + after - 1 were written by two bands
         r0, r1 = max(h - before, 0), min(h + after, n)
         if r0 == r1:
