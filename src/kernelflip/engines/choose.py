@@ -78,6 +78,18 @@ from .opencv import bands, dft_way, filter_shape, seamless, skips_zero_taps, tak
 #   refitted to 0.42 on 2048^2/4096^2 with 31^2 kernels, 42 and 160-170 ms, 06:40),
 #   f64 0.6 (0.50-0.78); refitted at 08:15 to 0.44/0.52 on 1024^2 and 2048^2, with
 #   OPENCV_DFT_SMALL for smaller images and BAND_GAIN for the row bands.
+# * opencv_dft_1d (one row; opencv.dft_units_1d, per core): fitted 2026-11-27 17:50
+#   on the Intel Xeon VM ('same', 3e4..1e7 samples, 64..16385 taps, kf.convolve with
+#   method="opencv", best of repeats, glibc keeping freed memory, 42 rows): geometric
+#   medians f64 1.01, f32 0.91 ns per unit, the rows 0.74-1.29x (f64) and 0.67-1.40x
+#   (f32) of that.  The feature it replaces (span log2(4 M)) put these times 2-11x too
+#   low (16385 taps worst), so 1e5 samples with 4097 or 16385 taps went to OpenCV where
+#   overlap-save took 0.7-0.25 of the time.  Same rows, ols (after its 1-D tiles were
+#   held to TILE_SPILL_POINTS_1D): measured over its 2-D-fitted estimate 0.38-0.81
+#   (median 0.66) in float64 and 0.57-1.32 (median 0.99) in float32, so 1-D requests
+#   scale its estimate by OLS_1D.  Where the two estimates fall within tune.RATIO,
+#   the first calls time both engines (float32 1e6 samples, 257 taps: OpenCV 4.1 ms
+#   against 6.4 where the estimates are a tie).
 # * fft: f32 0.33 ns per L log2 L, f64 0.48, while the transform's real input
 #   is under FFT_SPILL_BYTES; FFT_SPILL times that up to 32 MiB, 1.7 times
 #   beyond (refitted 08:15 on 'same' 2-D cases with 11^2..63^2 kernels, two
@@ -136,6 +148,7 @@ COST = {
     "ols": {4: (0.40, 0, 400_000), 8: (1.0, 0, 400_000)},
     "opencv": {4: (0.022, 0.4, 6_000), 8: (0.085, 0.6, 6_000)},
     "opencv_dft": {4: (0.44, 0, 6_000), 8: (0.52, 0, 6_000)},
+    "opencv_dft_1d": {4: (0.91, 0, 6_000), 8: (1.01, 0, 6_000)},  # see opencv.dft_units_1d
     "opencv_spectral": {4: (0.31, 0, 10_000), 8: (0.55, 0, 10_000)},  # see opencv.spectral
     "stencil": {4: (0.0257, 0.25, 8_000), 8: (0.0471, 0.43, 8_000)},  # o: a floor
     "separable": {4: (0.09, 0.7, 20_000), 8: (0.1, 1.4, 20_000), 16: (0.4, 2.8, 20_000)},
@@ -271,6 +284,8 @@ COLD_CALLS = 10_000
 # tiles' copies and zero margins): 2048^2 float32 31^2 15-23 ms where the units give
 # 12.5 (TILES_SLOWER 1.3 at the low end; ties go to the other engines).
 TILES_SLOWER = 1.3
+# The ols engine's 1-D requests against its 2-D fit (see opencv_dft_1d above).
+OLS_1D = {4: 1.0, 8: 0.68}
 # OpenCV's DFT path split into k row bands on k cores runs k * BAND_GAIN times
 # as fast (2048^2 float32 with 31x31, 2 bands: 23.5 ms against 43).
 BAND_GAIN = 0.9
@@ -443,6 +458,8 @@ def _estimate(p: Problem) -> dict[str, float]:
                 t = FUSED_SERIAL * (t - b) + b
         if name == "ols" and p.x.nbytes > OLS_SPILL_BYTES:
             t = OLS_SPILL * (t - b) + b
+        if name == "ols" and p.ndim == 1:
+            t = OLS_1D.get(size, 1.0) * (t - b) + b
         way = dft_way(p.x.shape, filter_shape(p), size) if key == "opencv_dft" else None
         if way == "spectral":
             from .opencv import spectral_units
@@ -455,6 +472,12 @@ def _estimate(p: Problem) -> dict[str, float]:
         elif key == "opencv" and p.ndim == 2:
             small = next((v for top, v in OPENCV_DIRECT_SMALL if p.x.size <= top), 1.0)
             t = (t - b) * small + b
+        elif key == "opencv_dft" and p.ndim == 1:  # OpenCV's own blocks (opencv.row_blocks)
+            from .opencv import as_row, dft_units_1d, spectral_args
+
+            shape, wshape = spectral_args(as_row(p))[:2]
+            a, o, b = COST["opencv_dft_1d"][size]
+            t = a * dft_units_1d(shape[-1], wshape[-1], size) + b
         elif key == "opencv_dft":
             if p.ndim == 2:
                 small = next((v for top, v in OPENCV_DFT_SMALL if p.x.size <= top), 1.0)

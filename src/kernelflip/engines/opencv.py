@@ -163,6 +163,56 @@ def seamless(shape: tuple) -> bool:
     return len(shape) == 1 and shape[0] < MARGIN_BELOW_1D
 
 
+# OpenCV's DFT path on one row (its crossCorr): blocks of round(4.5 M) outputs (at
+# least 256 - M + 1), each a transform of getOptimalDFTSize(block + M - 1) points and
+# its inverse, the kernel transformed once per call.  Cost units of dft_units_1d: P
+# log2 P per block and per call (the kernel), DFT_SPILL times that for transforms of
+# over DFT_SPILL_BYTES, plus DFT_BLOCK_UNITS per block (its border copy and spectrum
+# product).  Fitted 2026-11-27 on the Intel Xeon VM (3e4..1e7 samples, 64..16385 taps,
+# see choose.COST["opencv_dft_1d"]): 91125-point transforms (16385 taps) ran 2.2-4x
+# slower per P log2 P than 23040-point ones; these two constants were chosen from a
+# small grid (0..8000, 1.5..3) as those leaving the narrowest spread of the times
+# around the fitted slope.
+DFT_BLOCK_UNITS = 500
+DFT_SPILL_BYTES = 1 << 18
+DFT_SPILL = 2.0
+
+
+def row_blocks(n: int, m: int) -> tuple[int, int]:
+    """(blocks, P): how OpenCV's DFT path cuts a row of ``n`` outputs for ``m`` taps.
+
+    >>> row_blocks(100_000, 257), row_blocks(100_000, 4097)
+    ((85, 1440), (6, 23040))
+    """
+    import cv2
+
+    b = min(max(round(4.5 * m), 256 - m + 1), n)
+    length = max(cv2.getOptimalDFTSize(b + m - 1), 2)
+    return -(-n // min(length - m + 1, n)), length
+
+
+def dft_units_1d(n: int, m: int, itemsize: int) -> float:
+    """Cost units of :func:`filter2d` on a row of ``n`` samples with ``m`` taps on its
+    DFT path, per core: the bands' (:func:`bands`) share and a seam's strip after them.
+
+    >>> dft_units_1d(100_000, 4097, 8) > dft_units_1d(100_000, 257, 8)
+    True
+    """
+    def call(length):
+        blocks, points = row_blocks(length, m)
+        u = points * math.log2(points) * (DFT_SPILL if points * itemsize > DFT_SPILL_BYTES
+                                          else 1)
+        return blocks * (u + DFT_BLOCK_UNITS) + u
+
+    k = bands((n,), (m,), itemsize)
+    if k == 1:
+        return call(n)
+    units = call(-(-n // k) + m - 1)
+    if not seamless((n,)):
+        units += call(min(3 * (m - 1), n))
+    return units
+
+
 _POOL: list = []
 if hasattr(os, "register_at_fork"):  # a forked child has none of the pool's threads
     os.register_at_fork(after_in_child=_POOL.clear)
