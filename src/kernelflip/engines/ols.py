@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from ._base import Engine, Problem, extend, register
-from .fft import WORKERS, dilate
+from .fft import WORKERS, dilate, kept
 
 # Batches hold about this many input bytes (a few tiles: they and their
 # spectra stay in the two cores' L2 + L3).
@@ -92,18 +92,12 @@ def ols_work(p: Problem) -> float:
     return tile_shape(tuple(c.out_shape), m, p.x.dtype.itemsize)[1]
 
 
-# Kernel spectra kept for the next call with the same kernel (same bytes) and tiles:
-# (T, dtype, shape) -> (the dilated kernel, conj(rfftn(kernel, T))).
-_SPECTRA: dict = {}
-_SPECTRA_MAX = 8
-
-
 def kernel_spectrum(wd: np.ndarray, T: tuple) -> np.ndarray:
-    """``conj(rfftn(wd, T))``, the tiles' kernel factor, kept for a kernel seen before.
+    """``conj(rfftn(wd, T))``, the tiles' kernel factor, kept for the next call with the
+    same kernel values and tiles (:func:`.fft.kept`, shared with the FFT engine).
 
     A 4097-tap kernel's spectrum at T = 20480 costs about 0.2 ms, a tenth of a
-    1e5-sample signal's whole overlap-save; comparing the kernel with the kept one
-    costs microseconds.
+    1e5-sample signal's whole overlap-save.
 
     >>> w = np.arange(5.0)
     >>> a = kernel_spectrum(w, (16,))
@@ -112,16 +106,8 @@ def kernel_spectrum(wd: np.ndarray, T: tuple) -> np.ndarray:
     """
     import scipy.fft as sf
 
-    key = (T, wd.dtype.str, wd.shape)
-    kept = _SPECTRA.get(key)
-    if kept is not None and np.array_equal(kept[0], wd):
-        return kept[1]
-    spec = np.conj(sf.rfftn(wd, T, axes=tuple(range(-wd.ndim, 0))))
-    spec.flags.writeable = False
-    if len(_SPECTRA) >= _SPECTRA_MAX:
-        _SPECTRA.clear()
-    _SPECTRA[key] = (wd.copy(), spec)
-    return spec
+    key = ("ols", wd.shape, wd.dtype.str, tuple(T), wd.tobytes())
+    return kept(key, lambda: np.conj(sf.rfftn(wd, T, axes=tuple(range(-wd.ndim, 0)))))
 
 
 class OverlapSave(Engine):
