@@ -13,7 +13,10 @@ engine is not exact and never receives integer or non-finite data from
 OpenCV runs its direct sums on all cores but its DFT path on one; on large
 images :func:`filter2d` splits that path into row bands, one per core, and
 recomputes the few rows at each seam (2048^2 float32 with a 31x31 kernel,
-2 cores: 23 ms instead of 43).  On small images (up to SPECTRAL_MAX pixels)
+2 cores: 23 ms instead of 43); 1-D signals (one row) go in column bands
+from 2^16 samples (BAND_ABOVE_1D_SHORT), without seams below 2^18
+(:func:`seamless`), and :func:`dft_units_1d` costs that path by the blocks
+OpenCV cuts a row into.  On small images (up to SPECTRAL_MAX pixels)
 that path is :func:`spectral`: one transform of the whole image, the
 kernel's spectrum kept for the next call with the same kernel, work arrays
 reused (128^2 float32 with 31x31: 0.10 ms against 0.18 for cv2.filter2D),
