@@ -40,7 +40,7 @@ BATCH_BYTES = 4 * 2**20
 TILE_SPILL_BYTES = 2**19
 TILE_SPILL = 1.5
 # 1-D tiles of more points than this are charged TILE_SPILL too, whatever their bytes.
-# 2026-11-27, Intel Xeon VM, 4097 taps, best of repeats: 1e5 float64 samples 1.55-1.67
+# 2026-11-27, Intel Xeon VM, 4097 taps, best of repeats: 1e5 float64 samples 1.55-1.69
 # ms with tiles of 10240-32768 points against 2.40 with 36864 and 3.23 with 65536;
 # float32 1.05-1.07 with 10240 and 16384 against 1.42-1.92 with 20480-36864; 3e4
 # samples 0.58-0.72 with 10240-12288 against 0.81-0.85 with 20480.  Past 4x this,
