@@ -78,7 +78,7 @@ from .opencv import bands, dft_way, filter_shape, seamless, skips_zero_taps, tak
 #   refitted to 0.42 on 2048^2/4096^2 with 31^2 kernels, 42 and 160-170 ms, 06:40),
 #   f64 0.6 (0.50-0.78); refitted at 08:15 to 0.44/0.52 on 1024^2 and 2048^2, with
 #   OPENCV_DFT_SMALL for smaller images and BAND_GAIN for the row bands.
-# * opencv_dft_1d (one row; opencv.dft_units_1d, per core): fitted 2026-11-27 17:50
+# * opencv_dft_1d (one row; opencv.dft_units_1d, per core): fitted 2026-11-27 ~17:30
 #   on the Intel Xeon VM ('same', 3e4..1e7 samples, 64..16385 taps, kf.convolve with
 #   method="opencv", best of repeats, glibc keeping freed memory, 42 rows): geometric
 #   medians f64 1.01, f32 0.91 ns per unit, the rows 0.74-1.29x (f64) and 0.67-1.40x

@@ -47,6 +47,9 @@ TILE_SPILL = 1.5
 # TILE_SPILL twice: 16385 taps at 1e5 float32 samples took 2.42 ms with 40960 points
 # against 3.13 with 81920.
 TILE_SPILL_POINTS_1D = 16384
+# Points of a batch's last axis (tile points x tiles) from which the transforms run
+# on all workers.
+PARALLEL_POINTS = 2**15
 # Fixed cost of one tile's pair of transforms, in the same units (about 0.3 us).
 TILE_OVERHEAD = 1000
 # Candidate block lengths (outputs per tile and axis) before rounding the tile
@@ -73,8 +76,8 @@ def tile_shape(k_shape: tuple, m_shape: tuple, itemsize: int) -> tuple[tuple, fl
                   for k, m in zip(k_shape, m_shape))
         n = math.prod(-(-k // (t - m + 1)) for k, t, m in zip(k_shape, T, m_shape))
         P = math.prod(T)
-        if len(T) == 1 and P * n >= 2**15:  # the workers share one batch of tiles: 3
-            n = -(-n // WORKERS) * WORKERS  # tiles on two take as long as 4
+        if len(T) == 1 and P * n >= PARALLEL_POINTS:  # the workers share one batch: 3
+            n = -(-n // WORKERS) * WORKERS  # tiles on two workers take as long as 4
         work = n * (P * math.log2(max(P, 2)) + TILE_OVERHEAD)
         if len(T) == 1 and P > TILE_SPILL_POINTS_1D:  # twice past 4x that
             work *= TILE_SPILL ** (2 if P > 4 * TILE_SPILL_POINTS_1D else 1)
@@ -139,7 +142,7 @@ class OverlapSave(Engine):
         B = tuple(t - m + 1 for t, m in zip(T, M))
         nt = tuple(-(-k // b) for k, b in zip(K, B))
         axes = tuple(range(-d, 0))
-        workers = WORKERS if math.prod(T) * nt[-1] >= 2**15 else 1
+        workers = WORKERS if math.prod(T) * nt[-1] >= PARALLEL_POINTS else 1
         spec_w = kernel_spectrum(wd, T)
         out = np.empty(K, dtype=p.x.dtype)
         perm = tuple(ax for i in range(d) for ax in (i, d + i))
